@@ -1,0 +1,167 @@
+"""2D evaluation against ``*.gt.json`` ground truth (format: ``../shared/real/README.md``).
+
+Metrics per annotated hand: 2D EPE (mean end-point error, pixels, over annotated joints), whether
+the hand was found, left/right swaps, and MPJPE (mm, wrist-aligned) where 3D ground truth exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hdr_live.io.sources import IMAGE_SUFFIXES, InputError, read_image
+from hdr_live.joints import NUM_JOINTS, Side
+from hdr_live.pipeline import Pipeline
+from hdr_live.types import Frame, Hands, HandPose
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundTruth:
+    """One annotated image.
+
+    Attributes:
+        image_path: the image the annotation belongs to.
+        joints_px: per side (21, 2) float64 frame pixels, NaN where a joint has no annotation;
+            None for a hand without any annotation.
+        joints_cam_mm: per side (21, 3) float64 camera-frame millimetres (NaN as above), or None.
+    """
+
+    image_path: Path
+    joints_px: Hands[np.ndarray]
+    joints_cam_mm: Hands[np.ndarray]
+
+
+def _joint_array(values, dims: int) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.array(
+        [v if v is not None else [np.nan] * dims for v in values], dtype=np.float64
+    )
+    if arr.shape != (NUM_JOINTS, dims):
+        raise ValueError(f"expected {NUM_JOINTS}×{dims} joints, got {arr.shape}")
+    return None if np.isnan(arr).all() else arr
+
+
+def load_ground_truth(path: Path) -> GroundTruth:
+    """Read one ``*.gt.json`` and find its image beside it.
+
+    Raises:
+        InputError: unreadable JSON or no image beside it.
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read ground truth {path}: {exc}") from exc
+    stem = Path(path).name[: -len(".gt.json")]
+    image = Path(path).parent / data.get("image", "")
+    if not image.is_file():
+        candidates = [Path(path).parent / f"{stem}{s}" for s in sorted(IMAGE_SUFFIXES)]
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise InputError(f"no image beside {path}")
+        image = found[0]
+    px = Hands(left=_joint_array(data.get("left"), 2), right=_joint_array(data.get("right"), 2))
+    mm = Hands(
+        left=_joint_array(data.get("left_3d_cam_mm"), 3),
+        right=_joint_array(data.get("right_3d_cam_mm"), 3),
+    )
+    return GroundTruth(image, px, mm)
+
+
+def epe_px(pred_px: np.ndarray, gt_px: np.ndarray) -> float:
+    """Mean 2D end-point error in pixels over joints with ground truth (NaN rows ignored).
+
+    Args:
+        pred_px: (21, 2) predicted pixels.
+        gt_px: (21, 2) ground-truth pixels, NaN where not annotated.
+    """
+    err = np.linalg.norm(pred_px - gt_px, axis=1)
+    return float(np.nanmean(err))
+
+
+def mpjpe_mm(pred_rel_m: np.ndarray, gt_cam_mm: np.ndarray) -> float:
+    """MPJPE in millimetres after aligning both skeletons at the wrist (joint 0).
+
+    Args:
+        pred_rel_m: (21, 3) predicted metres relative to the wrist, camera axes.
+        gt_cam_mm: (21, 3) ground-truth camera-frame millimetres (NaN where missing).
+
+    Returns:
+        Mean joint distance in mm, or NaN when the ground-truth wrist is missing.
+    """
+    gt_rel = gt_cam_mm - gt_cam_mm[0]
+    err = np.linalg.norm(pred_rel_m * 1000.0 - gt_rel, axis=1)
+    return float(np.nanmean(err[1:])) if np.isfinite(gt_cam_mm[0]).all() else float("nan")
+
+
+@dataclasses.dataclass(frozen=True)
+class HandEval:
+    """Result for one annotated hand.
+
+    Attributes:
+        side: the annotated hand.
+        found: the pipeline returned a hand of this side.
+        epe_px: 2D EPE in pixels (NaN when not found).
+        mpjpe_mm: wrist-aligned MPJPE in mm (NaN when not found or no 3D ground truth).
+        swapped: the hand was returned under the other side's label.
+    """
+
+    side: Side
+    found: bool
+    epe_px: float
+    mpjpe_mm: float
+    swapped: bool
+
+
+def evaluate_hands(poses: Hands[HandPose], gt: GroundTruth) -> list[HandEval]:
+    """Compare predicted poses with the ground truth of one image."""
+    out = []
+    for side in (Side.RIGHT, Side.LEFT):
+        gt_px = gt.joints_px.get(side)
+        if gt_px is None:
+            continue
+        pred, other = poses.get(side), poses.get(side.other)
+        own_err = epe_px(pred.joints_px, gt_px) if pred is not None else np.inf
+        swapped = False
+        if other is not None:
+            to_here = epe_px(other.joints_px, gt_px)
+            gt_other = gt.joints_px.get(side.other)
+            to_own = epe_px(other.joints_px, gt_other) if gt_other is not None else np.inf
+            swapped = bool(to_here < to_own and to_here < own_err)
+        mm = gt.joints_cam_mm.get(side)
+        out.append(
+            HandEval(
+                side=side,
+                found=pred is not None,
+                epe_px=float(own_err) if pred is not None else float("nan"),
+                mpjpe_mm=mpjpe_mm(pred.joints_rel_m, mm)
+                if pred is not None and mm is not None
+                else float("nan"),
+                swapped=swapped,
+            )
+        )
+    return out
+
+
+def evaluate_image(pipeline: Pipeline, gt: GroundTruth) -> list[HandEval]:
+    """Run ``pipeline`` on the annotated image (as a fresh sequence) and evaluate it."""
+    pipeline.reset()
+    result = pipeline.process(Frame(read_image(gt.image_path), 0, 0.0))
+    return evaluate_hands(result.poses, gt)
+
+
+def find_ground_truth(folder: Path) -> list[Path]:
+    """All ``*.gt.json`` files of a folder, sorted.
+
+    Raises:
+        InputError: the folder is missing or has none.
+    """
+    if not Path(folder).is_dir():
+        raise InputError(f"no such folder: {folder}")
+    files = sorted(Path(folder).glob("*.gt.json"))
+    if not files:
+        raise InputError(f"no *.gt.json files in {folder}")
+    return files

@@ -1,0 +1,171 @@
+"""SHPE: single-hand pose estimation on a restored crop (HDR paper §3.4).
+
+Backend: MediaPipe's hand-landmark network (``hand_landmark_full.tflite``, bundled in the
+mediapipe 0.10.21 wheel) run directly with ``ai-edge-litert`` on a rotation-normalised 224×224
+crop (hand upright, wrist at the bottom) sampled from the restored HDRM crop. A first pass uses a
+region from the joint prior (or the whole crop); a second pass re-crops from the first pass's
+joints, as MediaPipe's own tracker does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+
+from hdr_live.geometry import (
+    Roi,
+    affine_rotation,
+    apply_affine,
+    crop_affine,
+    invert_affine,
+    roi_from_joints,
+    warp_crop,
+)
+from hdr_live.joints import NUM_JOINTS
+from hdr_live.types import HandCrop
+
+MODEL_INPUT_PX = 224
+
+
+class WeightsError(RuntimeError):
+    """A model file is missing, unreadable or not the expected model."""
+
+
+def bundled_landmark_model_path() -> Path:
+    """Path of ``hand_landmark_full.tflite`` inside the installed mediapipe wheel.
+
+    Raises:
+        WeightsError: mediapipe is not installed or the file is absent.
+    """
+    try:
+        import mediapipe
+    except ImportError as exc:
+        raise WeightsError("mediapipe is not installed (pip install mediapipe==0.10.21)") from exc
+    path = Path(os.path.dirname(mediapipe.__file__)) / "modules/hand_landmark/hand_landmark_full.tflite"
+    if not path.is_file():
+        raise WeightsError(f"hand landmark model not found at {path} (needs mediapipe==0.10.21)")
+    return path
+
+
+@dataclasses.dataclass(frozen=True)
+class CropPose:
+    """SHPE output in the coordinates of the HDRM crop it ran on.
+
+    Attributes:
+        joints_crop_px: (21, 2) float64 joints in HDRM-crop pixels.
+        joints_world_m: (21, 3) float64 metres relative to the wrist, in the HDRM crop's axes
+            (x right, y down, z away from the camera).
+        presence: hand presence probability in [0, 1].
+    """
+
+    joints_crop_px: np.ndarray
+    joints_world_m: np.ndarray
+    presence: float
+
+    def to_frame(self, crop: HandCrop) -> tuple[np.ndarray, np.ndarray]:
+        """Joints in frame pixels (21, 2) and wrist-relative metres in frame camera axes (21, 3).
+
+        A mirrored crop is un-mirrored: its x axis flips, so 3D x flips too.
+        """
+        joints_px = apply_affine(crop.crop_to_frame, self.joints_crop_px)
+        rel = self.joints_world_m.copy()
+        rel[:, :2] = rel[:, :2] @ affine_rotation(crop.crop_to_frame).T
+        return joints_px, rel
+
+
+@dataclasses.dataclass(frozen=True)
+class ShpeOptions:
+    """Options of :class:`MediaPipeLandmarkShpe`.
+
+    Attributes:
+        model_path: the .tflite file; None = the one bundled in mediapipe.
+        refine: run a second pass on a region re-fitted to the first pass's joints.
+        num_threads: TFLite interpreter threads.
+    """
+
+    model_path: Path | None = None
+    refine: bool = True
+    num_threads: int = 1
+
+
+class MediaPipeLandmarkShpe:
+    """SHPE backend: MediaPipe's hand-landmark network on rotation-normalised crops."""
+
+    name = "mediapipe-landmark"
+
+    def __init__(self, options: ShpeOptions = ShpeOptions()) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        path = options.model_path or bundled_landmark_model_path()
+        if not Path(path).is_file():
+            raise WeightsError(f"SHPE model file not found: {path}")
+        try:
+            self._interp = Interpreter(model_path=str(path), num_threads=options.num_threads)
+            self._interp.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise WeightsError(f"cannot load SHPE model {path}: {exc}") from exc
+        inp = self._interp.get_input_details()
+        if len(inp) != 1 or tuple(inp[0]["shape"]) != (1, MODEL_INPUT_PX, MODEL_INPUT_PX, 3):
+            raise WeightsError(f"{path} is not a 224x224 RGB hand landmark model")
+        self._input_index = inp[0]["index"]
+        names = sorted(self._interp.get_output_details(), key=lambda d: d["name"])
+        if len(names) != 4:
+            raise WeightsError(f"{path}: expected 4 outputs, got {len(names)}")
+        # Output order by name: Identity (landmarks), _1 (presence), _2 (handedness), _3 (world).
+        self._out_landmarks = names[0]["index"]
+        self._out_presence = names[1]["index"]
+        self._out_world = names[3]["index"]
+        self.options = options
+
+    def run_roi(self, image_rgb: np.ndarray, roi: Roi) -> CropPose:
+        """One network pass on ``roi`` of ``image_rgb``.
+
+        Args:
+            image_rgb: (S, S, 3) uint8 image (the HDRM crop).
+            roi: region in that image (hand upright after the ROI's rotation).
+
+        Returns:
+            Joints in ``image_rgb`` pixels, world joints in its axes, presence.
+        """
+        model_to_image = crop_affine(roi, MODEL_INPUT_PX)
+        patch = warp_crop(image_rgb, model_to_image, MODEL_INPUT_PX)
+        tensor = (patch.astype(np.float32) / 255.0)[None]
+        self._interp.set_tensor(self._input_index, tensor)
+        self._interp.invoke()
+        lm = self._interp.get_tensor(self._out_landmarks).reshape(NUM_JOINTS, 3)
+        world = self._interp.get_tensor(self._out_world).reshape(NUM_JOINTS, 3).astype(np.float64)
+        presence = float(self._interp.get_tensor(self._out_presence).reshape(-1)[0])
+        joints = apply_affine(model_to_image, lm[:, :2].astype(np.float64))
+        world[:, :2] = world[:, :2] @ affine_rotation(model_to_image).T
+        world -= world[0]
+        return CropPose(joints, world, float(np.clip(presence, 0.0, 1.0)))
+
+    def estimate(self, crop: HandCrop, prior_crop_px: np.ndarray | None) -> CropPose:
+        """21 joints of the hand in a restored HDRM crop.
+
+        Args:
+            crop: the restored crop (the target hand looks like a right hand).
+            prior_crop_px: (21, 2) joint prior in crop pixels, or None (then the whole crop,
+                upright, is the first region).
+
+        Returns:
+            The better (higher presence) of the first and the refined pass.
+        """
+        if prior_crop_px is not None:
+            roi = roi_from_joints(prior_crop_px)
+        else:
+            c = (crop.size_px - 1) / 2.0
+            roi = Roi((c, c), crop.size_px / 1.1, 0.0)
+        first = self.run_roi(crop.rgb, roi)
+        if not self.options.refine:
+            return first
+        second = self.run_roi(crop.rgb, roi_from_joints(first.joints_crop_px))
+        return second if second.presence >= first.presence else first
+
+
+def frame_to_crop_points(crop: HandCrop, points_px: np.ndarray) -> np.ndarray:
+    """(N, 2) frame pixels → (N, 2) crop pixels of ``crop``."""
+    return apply_affine(invert_affine(crop.crop_to_frame), points_px)

@@ -1,0 +1,129 @@
+"""Hand silhouettes drawn from 21 joints: amodal and visible masks without a learned model.
+
+Each hand is a filled palm polygon plus one thick segment per bone, widths in metres turned into
+pixels by the hand's own pixels-per-metre. Overlaps between the two hands are resolved with the
+painter's algorithm on per-shape depth, so the nearer hand's shapes hide the farther hand's.
+This is the *baseline* HASM (no learned segmentation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from hdr_live.joints import BONES, PALM_POLYGON, Joint, Side
+from hdr_live.types import HandMasks, Hands
+
+#: Bone diameter in metres for the thumb and the other fingers (adult average, with a margin
+#: for landmark error).
+THUMB_WIDTH_M = 0.025
+FINGER_WIDTH_M = 0.022
+#: Extra rim drawn around the palm polygon, metres.
+PALM_RIM_M = 0.018
+
+
+@dataclasses.dataclass(frozen=True)
+class HandGeometry:
+    """What the silhouette needs of one hand.
+
+    Attributes:
+        joints_px: (21, 2) float64 frame pixels.
+        joints_rel_m: (21, 3) float64 metres relative to the wrist, camera axes (z away).
+    """
+
+    joints_px: np.ndarray
+    joints_rel_m: np.ndarray
+
+    def px_per_m(self) -> float:
+        """Image scale of the hand: summed 2D bone lengths over their metric x-y lengths.
+
+        Using the x-y components of the 3D bones makes the ratio insensitive to bones that point
+        at the camera (foreshortening).
+        """
+        idx = np.array(BONES)
+        px = np.linalg.norm(self.joints_px[idx[:, 1]] - self.joints_px[idx[:, 0]], axis=1).sum()
+        m = np.linalg.norm(
+            self.joints_rel_m[idx[:, 1], :2] - self.joints_rel_m[idx[:, 0], :2], axis=1
+        ).sum()
+        return float(px / m) if m > 1e-6 else 1.0
+
+    def joint_depth_m(self, focal_px: float) -> np.ndarray:
+        """(21,) absolute depth per joint in metres, wrist depth from ``focal_px / px_per_m``."""
+        wrist_z = focal_px / max(self.px_per_m(), 1e-6)
+        return wrist_z + self.joints_rel_m[:, 2]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shape:
+    depth_m: float
+    side: Side
+    points: np.ndarray  # (K, 2) int32 pixel coordinates (polygon) or (2, 2) segment
+    width_px: int  # 0 = filled polygon
+
+
+def _hand_shapes(side: Side, hand: HandGeometry, focal_px: float) -> list[_Shape]:
+    depth = hand.joint_depth_m(focal_px)
+    scale = hand.px_per_m()
+    pts = np.round(hand.joints_px).astype(np.int32)
+    palm = list(PALM_POLYGON)
+    shapes = [
+        _Shape(float(depth[palm].mean()), side, pts[palm], 0),
+        _Shape(float(depth[palm].mean()), side, pts[palm], max(1, round(PALM_RIM_M * scale))),
+    ]
+    for a, b in BONES:
+        width_m = THUMB_WIDTH_M if b <= Joint.THUMB_TIP else FINGER_WIDTH_M
+        seg = pts[[a, b]]
+        shapes.append(_Shape(float(depth[[a, b]].mean()), side, seg, max(1, round(width_m * scale))))
+    return shapes
+
+
+def _draw(canvas: np.ndarray, shape: _Shape, value: int) -> None:
+    if shape.width_px == 0:
+        cv2.fillPoly(canvas, [shape.points], value)
+    elif len(shape.points) == 2:
+        p, q = shape.points
+        cv2.line(canvas, tuple(map(int, p)), tuple(map(int, q)), value, shape.width_px, cv2.LINE_8)
+    else:
+        cv2.polylines(canvas, [shape.points], True, value, shape.width_px, cv2.LINE_8)
+
+
+def masks_from_joints(
+    hands: Hands[HandGeometry], height: int, width: int, focal_px: float | None = None
+) -> HandMasks:
+    """The four HASM masks drawn from each hand's joints.
+
+    Amodal: every shape of that hand. Visible: the pixels where that hand's shapes are the
+    nearest drawn (painter's algorithm, far to near, on per-shape mean joint depth).
+
+    Args:
+        hands: joint geometry per side (a missing side gives empty masks).
+        height, width: frame size in pixels.
+        focal_px: focal length in pixels used to turn hand scale into wrist depth; defaults to
+            ``max(height, width)`` (about a 53° field of view). Only the two hands' depth order
+            depends on it.
+
+    Returns:
+        HandMasks with (height, width) bool masks; visible ⊆ amodal holds by construction.
+    """
+    focal = float(focal_px if focal_px is not None else max(height, width))
+    shapes: list[_Shape] = []
+    amodal = {}
+    for side, hand in hands.items():
+        hand_shapes = _hand_shapes(side, hand, focal)
+        canvas = np.zeros((height, width), np.uint8)
+        for s in hand_shapes:
+            _draw(canvas, s, 1)
+        amodal[side] = canvas.astype(bool)
+        shapes.extend(hand_shapes)
+    owner = np.zeros((height, width), np.uint8)  # 0 none, 1 right, 2 left
+    for s in sorted(shapes, key=lambda s: -s.depth_m):
+        _draw(owner, s, 1 if s.side is Side.RIGHT else 2)
+    empty = np.zeros((height, width), bool)
+    return HandMasks(
+        right_amodal=amodal.get(Side.RIGHT, empty),
+        right_visible=owner == 1,
+        left_amodal=amodal.get(Side.LEFT, empty),
+        left_visible=owner == 2,
+    )

@@ -1,0 +1,242 @@
+"""Data that flows between the stages: small frozen dataclasses with shapes and units.
+
+Coordinate frames:
+- *frame pixels*: x right, y down, origin at the centre of the top-left pixel (OpenCV).
+- *crop pixels*: the same convention inside a crop image.
+- *camera axes* for 3D: x right, y down, z away from the camera, metres.
+
+Sides are the person's own hands (see :mod:`hdr_live.joints`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Generic, Iterator, TypeVar
+
+import numpy as np
+
+from hdr_live.joints import NUM_JOINTS, Side
+
+T = TypeVar("T")
+
+
+def _check_array(value: np.ndarray, name: str, shape: tuple, dtype: type) -> None:
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
+    if value.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {np.dtype(dtype)}, got {value.dtype}")
+    if len(value.shape) != len(shape) or any(
+        want is not None and want != got for want, got in zip(shape, value.shape)
+    ):
+        raise ValueError(f"{name} must have shape {shape} (None = any), got {value.shape}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Hands(Generic[T]):
+    """One optional value per hand, keyed by the person's side."""
+
+    left: T | None = None
+    right: T | None = None
+
+    def get(self, side: Side) -> T | None:
+        """The value for ``side`` or None."""
+        return self.left if side is Side.LEFT else self.right
+
+    def with_side(self, side: Side, value: T | None) -> "Hands[T]":
+        """A copy with ``side`` set to ``value``."""
+        return dataclasses.replace(self, **{side.value: value})
+
+    def items(self) -> Iterator[tuple[Side, T]]:
+        """(side, value) for the hands that are present, right first."""
+        for side in (Side.RIGHT, Side.LEFT):
+            value = self.get(side)
+            if value is not None:
+                yield side, value
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.items())
+
+
+@dataclasses.dataclass(frozen=True)
+class Frame:
+    """One input image.
+
+    Attributes:
+        rgb: (H, W, 3) uint8, RGB order, C-contiguous.
+        index: 0-based position in the input sequence.
+        t_capture_s: capture time in seconds (video: presentation time; camera: monotonic clock
+            at grab; still images: 0.0 or index / ``--fps`` for a folder).
+    """
+
+    rgb: np.ndarray
+    index: int
+    t_capture_s: float
+
+    def __post_init__(self) -> None:
+        _check_array(self.rgb, "Frame.rgb", (None, None, 3), np.uint8)
+        if self.rgb.shape[0] < 2 or self.rgb.shape[1] < 2:
+            raise ValueError(f"Frame.rgb is too small: {self.rgb.shape}")
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class HandMasks:
+    """The four HASM masks (HDR paper §3.2), each (H, W) bool in frame pixels.
+
+    ``*_amodal`` is the whole hand including parts hidden by the other hand; ``*_visible`` is
+    the part that is seen. visible ⊆ amodal for each hand.
+    """
+
+    right_amodal: np.ndarray
+    right_visible: np.ndarray
+    left_amodal: np.ndarray
+    left_visible: np.ndarray
+
+    def __post_init__(self) -> None:
+        shape = self.right_amodal.shape
+        for field in dataclasses.fields(self):
+            _check_array(getattr(self, field.name), f"HandMasks.{field.name}", shape, np.bool_)
+        if len(shape) != 2:
+            raise ValueError(f"HandMasks must be 2D, got {shape}")
+
+    def amodal(self, side: Side) -> np.ndarray:
+        """(H, W) bool amodal mask of ``side``."""
+        return self.left_amodal if side is Side.LEFT else self.right_amodal
+
+    def visible(self, side: Side) -> np.ndarray:
+        """(H, W) bool visible mask of ``side``."""
+        return self.left_visible if side is Side.LEFT else self.right_visible
+
+    def has(self, side: Side) -> bool:
+        """Whether ``side`` has any amodal pixel."""
+        return bool(self.amodal(side).any())
+
+    @staticmethod
+    def empty(height: int, width: int) -> "HandMasks":
+        """Four all-false masks."""
+        z = np.zeros((height, width), dtype=bool)
+        return HandMasks(z, z, z, z)
+
+
+@dataclasses.dataclass(frozen=True)
+class HasmOutput:
+    """What HASM gives the later stages.
+
+    Attributes:
+        masks: the four masks.
+        prior_joints_px: the joint prior per hand that HASM used, (21, 2) float64 frame pixels,
+            or None for a hand without a prior. Later stages use it to orient crops.
+    """
+
+    masks: HandMasks
+    prior_joints_px: Hands[np.ndarray]
+
+
+@dataclasses.dataclass(frozen=True)
+class HandCrop:
+    """One hand's crop after HDRM (HDR paper §3.3).
+
+    Attributes:
+        side: the person's hand this crop is centred on.
+        rgb: (S, S, 3) uint8 restored crop (the target hand de-occluded, the other hand removed),
+            looking like a right hand (a left hand is mirrored).
+        input_rgb: (S, S, 3) uint8 crop before restoration, same geometry as ``rgb``.
+        crop_to_frame: (2, 3) float64 affine mapping crop pixels to frame pixels, mirror included
+            (its 2x2 part has a negative determinant when ``mirrored``).
+        mirrored: whether the crop was flipped horizontally to look like a right hand.
+        m_d: (S, S) bool de-occlusion region M_D = M_ta·(1−M_tv) (paper eq. 2).
+        m_r: (S, S) bool removal region M_R = (1−M_ta)·M_ov (paper eq. 2).
+        visible: (S, S) bool target hand's visible mask in the crop.
+    """
+
+    side: Side
+    rgb: np.ndarray
+    input_rgb: np.ndarray
+    crop_to_frame: np.ndarray
+    mirrored: bool
+    m_d: np.ndarray
+    m_r: np.ndarray
+    visible: np.ndarray
+
+    def __post_init__(self) -> None:
+        size = self.rgb.shape[0]
+        _check_array(self.rgb, "HandCrop.rgb", (size, size, 3), np.uint8)
+        _check_array(self.input_rgb, "HandCrop.input_rgb", (size, size, 3), np.uint8)
+        _check_array(self.crop_to_frame, "HandCrop.crop_to_frame", (2, 3), np.float64)
+        for name in ("m_d", "m_r", "visible"):
+            _check_array(getattr(self, name), f"HandCrop.{name}", (size, size), np.bool_)
+
+    @property
+    def size_px(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class HandPose:
+    """One hand's pose.
+
+    Attributes:
+        side: the person's hand.
+        joints_px: (21, 2) float64 joint positions in frame pixels.
+        joints_rel_m: (21, 3) float64 joints in metres, camera axes, relative to the wrist
+            (row 0 is zero).
+        visible: (21,) bool, True where the joint falls on its own hand's visible mask.
+        score: hand presence confidence in [0, 1].
+    """
+
+    side: Side
+    joints_px: np.ndarray
+    joints_rel_m: np.ndarray
+    visible: np.ndarray
+    score: float
+
+    def __post_init__(self) -> None:
+        _check_array(self.joints_px, "HandPose.joints_px", (NUM_JOINTS, 2), np.float64)
+        _check_array(self.joints_rel_m, "HandPose.joints_rel_m", (NUM_JOINTS, 3), np.float64)
+        _check_array(self.visible, "HandPose.visible", (NUM_JOINTS,), np.bool_)
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"HandPose.score must be in [0, 1], got {self.score}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StageTimings:
+    """Wall-clock milliseconds spent per stage on one frame (0.0 for a stage that did not run).
+
+    ``reference_ms`` is MediaPipe Hands on the full frame in the ``mediapipe`` reference mode.
+    """
+
+    hasm_ms: float = 0.0
+    hdrm_ms: float = 0.0
+    shpe_ms: float = 0.0
+    reference_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.hasm_ms + self.hdrm_ms + self.shpe_ms + self.reference_ms
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameResult:
+    """Everything the pipeline produced for one frame.
+
+    Attributes:
+        frame: the input frame.
+        masks: the four HASM masks (in ``mediapipe`` mode: the landmark-drawn masks used only
+            for joint visibility).
+        crops: the per-hand HDRM crops (empty in ``mediapipe`` mode).
+        poses: the per-hand poses.
+        timings: per-stage milliseconds.
+    """
+
+    frame: Frame
+    masks: HandMasks
+    crops: Hands[HandCrop]
+    poses: Hands[HandPose]
+    timings: StageTimings

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine: system libraries, a virtualenv in .venv, and
+# hdr-live installed into it in editable mode. Safe to run again: it skips what is already done.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+apt_pkgs=(libgl1 libegl1 libusb-1.0-0 libglib2.0-0 xvfb)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing system packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+py="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating .venv"
+  "$py" -m venv .venv
+fi
+
+extras="learn,synth,ui,dev"
+stamp=".venv/.hdr-live-setup"
+want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $extras"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "[setup] installing hdr-live[$extras] into .venv (first run takes a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip wheel setuptools
+  # torch first, by exact version, so that pip takes the CPU build from local disk.
+  .venv/bin/python -m pip install -q "torch==2.13.0"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
+  echo "$want" > "$stamp"
+fi

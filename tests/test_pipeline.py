@@ -1,0 +1,100 @@
+"""The whole pipeline on real frames."""
+
+import numpy as np
+import pytest
+
+from conftest import REAL, need_real
+from hdr_live.eval2d import epe_px
+from hdr_live.io.sources import read_image
+from hdr_live.joints import Side, mirror_joints_px
+from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline, joint_visibility
+from hdr_live.types import Frame
+
+
+@pytest.fixture(scope="module")
+def hdr_results(clip_frames):
+    pipe = build_pipeline(Mode.HDR)
+    try:
+        return [pipe.process(Frame(f, i, i / 30.0)) for i, f in enumerate(clip_frames[:42])]
+    finally:
+        pipe.close()
+
+
+def test_hdr_pipeline_finds_both_hands_on_real_clip(hdr_results):
+    two = sum(len(r.poses) == 2 for r in hdr_results)
+    assert two >= 0.9 * len(hdr_results)
+    r = hdr_results[40]
+    right, left = r.poses.right, r.poses.left
+    # un-mirrored footage: the person's right hand is on the image's left
+    assert right.joints_px[:, 0].mean() < left.joints_px[:, 0].mean()
+    for pose in (right, left):
+        assert np.all((pose.joints_px >= 0) & (pose.joints_px < [1280, 720]))
+        np.testing.assert_allclose(pose.joints_rel_m[0], 0.0)
+        length = np.linalg.norm(pose.joints_rel_m[12])  # wrist to middle fingertip
+        assert 0.10 < length < 0.25
+        assert pose.visible.mean() > 0.5
+        np.testing.assert_array_equal(
+            pose.visible, joint_visibility(pose.joints_px, r.masks.visible(pose.side))
+        )
+    # crops: the left hand's crop is mirrored, the right hand's is not
+    assert r.crops.left.mirrored and not r.crops.right.mirrored
+    assert r.timings.hasm_ms > 0 and r.timings.shpe_ms > 0
+
+
+def test_hdr_agrees_with_mediapipe_on_easy_frames(clip_frames, hdr_results):
+    pipe = build_pipeline(Mode.MEDIAPIPE)
+    try:
+        ref = [pipe.process(Frame(f, i, i / 30.0)) for i, f in enumerate(clip_frames[:42])]
+    finally:
+        pipe.close()
+    errors = []
+    for a, b in zip(hdr_results[30:], ref[30:]):
+        for side in Side:
+            if a.poses.get(side) is not None and b.poses.get(side) is not None:
+                errors.append(epe_px(a.poses.get(side).joints_px, b.poses.get(side).joints_px))
+    assert len(errors) >= 15
+    assert np.median(errors) < 15.0
+
+
+def test_mirrored_input_gives_the_same_hands():
+    frame = read_image(need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg"))
+    plain = build_pipeline(Mode.HDR, PipelineOptions(still_images=True))
+    mirrored = build_pipeline(Mode.HDR, PipelineOptions(still_images=True, input_mirrored=True))
+    try:
+        a = plain.process(Frame(frame, 0, 0.0))
+        b = mirrored.process(Frame(np.ascontiguousarray(frame[:, ::-1]), 0, 0.0))
+    finally:
+        plain.close()
+        mirrored.close()
+    for side in Side:
+        pa, pb = a.poses.get(side), b.poses.get(side)
+        assert pa is not None and pb is not None
+        assert epe_px(pa.joints_px, mirror_joints_px(pb.joints_px, frame.shape[1])) < 10.0
+
+
+def test_pipeline_on_real_image_with_two_hands():
+    path = need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg")
+    pipe = build_pipeline(Mode.HDR, PipelineOptions(still_images=True))
+    try:
+        result = pipe.process(Frame(read_image(path), 0, 0.0))
+    finally:
+        pipe.close()
+    assert len(result.poses) == 2
+    assert {s for s, _ in result.poses.items()} == {Side.LEFT, Side.RIGHT}
+    m = result.masks
+    for side in Side:
+        assert m.amodal(side).any()
+        assert not (m.visible(side) & ~m.amodal(side)).any()
+    assert not (m.left_visible & m.right_visible).any()
+
+
+def test_no_hands_gives_an_empty_result():
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 40, (240, 320, 3), dtype=np.uint8)
+    for mode in Mode:
+        pipe = build_pipeline(mode, PipelineOptions(still_images=True))
+        try:
+            result = pipe.process(Frame(noise, 0, 0.0))
+        finally:
+            pipe.close()
+        assert len(result.poses) == 0 and not result.masks.right_amodal.any()
