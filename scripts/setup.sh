@@ -29,9 +29,11 @@ stamp=".venv/.hdr-live-setup"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] installing hdr-live[$extras] into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip wheel setuptools
+  # (pip's notes about this machine's unused local index folders are filtered out)
+  quiet_pip() { .venv/bin/python -m pip install -q "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+  quiet_pip --upgrade pip wheel setuptools
   # torch first, by exact version, so that pip takes the CPU build from local disk.
-  .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[$extras]"
+  quiet_pip "torch==2.13.0"
+  quiet_pip -e ".[$extras]"
   echo "$want" > "$stamp"
 fi
