@@ -1,0 +1,135 @@
+"""The joint prior for HASM, closed loop: each hand's joints from the pipeline's previous frame,
+with MediaPipe Hands (palm detector + landmark model on the full frame) to start and re-acquire.
+
+Identity: a track keeps the side it was born with; a detection that lands on a track refreshes its
+joints but not its side. A side changes only after ``flip_after`` consecutive matched detections
+all labelled the other side while that side is free. Two tracks never share a side, and a track
+that lies on top of the other (duplicate) is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from hdr_live.joints import Side, hand_scale_px
+from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands
+from hdr_live.stages.silhouette import HandGeometry
+from hdr_live.types import Frame, HandPose, Hands
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackerOptions:
+    """Options of :class:`HandPriorTracker`.
+
+    Attributes:
+        detect_every: with both hands tracked, run the detector only every N frames (1 = always).
+        min_track_score: a previous pose below this presence does not continue its track.
+        match_dist: a detection matches a track when their mean joint distance is below this many
+            hand sizes (wrist→middle MCP).
+        duplicate_dist: two hands closer than this many hand sizes are one hand.
+        flip_after: consecutive opposite-label detections needed to change a track's side.
+    """
+
+    detect_every: int = 1
+    min_track_score: float = 0.5
+    match_dist: float = 1.0
+    duplicate_dist: float = 0.35
+    flip_after: int = 15
+
+
+@dataclasses.dataclass
+class _Track:
+    geometry: HandGeometry
+    opposite_votes: int = 0
+
+
+def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b, axis=1).mean())
+
+
+class HandPriorTracker:
+    """Per-frame joint prior for both hands (see the module docstring)."""
+
+    def __init__(self, detector: MediaPipeHands, options: TrackerOptions = TrackerOptions()):
+        self.detector = detector
+        self.options = options
+        self._tracks: dict[Side, _Track] = {}
+        self._frames = 0
+
+    def reset(self) -> None:
+        """Forget all tracks."""
+        self._tracks = {}
+        self._frames = 0
+
+    def update(self, frame: Frame, previous: Hands[HandPose]) -> Hands[HandGeometry]:
+        """The prior for ``frame``.
+
+        Args:
+            frame: the current frame.
+            previous: the pipeline's poses of the previous frame (empty for a new sequence).
+
+        Returns:
+            Joint geometry per side (None where there is no prior).
+        """
+        self._continue_tracks(previous)
+        if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
+            self._absorb(self.detector.detect(frame))
+        self._drop_duplicates()
+        self._frames += 1
+        return Hands(
+            left=self._tracks[Side.LEFT].geometry if Side.LEFT in self._tracks else None,
+            right=self._tracks[Side.RIGHT].geometry if Side.RIGHT in self._tracks else None,
+        )
+
+    def _continue_tracks(self, previous: Hands[HandPose]) -> None:
+        kept = {}
+        for side, track in self._tracks.items():
+            pose = previous.get(side)
+            if pose is not None and pose.score >= self.options.min_track_score:
+                track.geometry = HandGeometry(pose.joints_px, pose.joints_rel_m)
+                kept[side] = track
+        self._tracks = kept
+
+    def _absorb(self, detections: list[HandDetection]) -> None:
+        matches = self._match(detections)
+        for i, det in enumerate(detections):
+            side = matches.get(i)
+            if side is None:
+                continue
+            track = self._tracks[side]
+            track.geometry = HandGeometry(det.joints_px, det.joints_rel_m)
+            track.opposite_votes = track.opposite_votes + 1 if det.side is not side else 0
+            if track.opposite_votes >= self.options.flip_after and side.other not in self._tracks:
+                self._tracks[side.other] = _Track(track.geometry)
+                del self._tracks[side]
+        unmatched = [d for i, d in enumerate(detections) if i not in matches]
+        for det in sorted(unmatched, key=lambda d: -d.side_score):
+            side = det.side if det.side not in self._tracks else det.side.other
+            if side not in self._tracks:
+                self._tracks[side] = _Track(HandGeometry(det.joints_px, det.joints_rel_m))
+
+    def _match(self, detections: list[HandDetection]) -> dict[int, Side]:
+        """Greedy one-to-one matching of detections to tracks by mean joint distance."""
+        pairs = []
+        for i, det in enumerate(detections):
+            scale = max(hand_scale_px(det.joints_px), 1.0)
+            for side, track in self._tracks.items():
+                d = _mean_dist(det.joints_px, track.geometry.joints_px) / scale
+                if d < self.options.match_dist:
+                    pairs.append((d, i, side))
+        matches: dict[int, Side] = {}
+        for _, i, side in sorted(pairs, key=lambda p: p[0]):
+            if i not in matches and side not in matches.values():
+                matches[i] = side
+        return matches
+
+    def _drop_duplicates(self) -> None:
+        if len(self._tracks) < 2:
+            return
+        r, l_ = self._tracks[Side.RIGHT].geometry, self._tracks[Side.LEFT].geometry
+        scale = max(hand_scale_px(r.joints_px), hand_scale_px(l_.joints_px), 1.0)
+        if _mean_dist(r.joints_px, l_.joints_px) / scale < self.options.duplicate_dist:
+            weaker = min(self._tracks, key=lambda s: -self._tracks[s].opposite_votes)
+            del self._tracks[weaker]

@@ -1,0 +1,223 @@
+"""Learned HASM pieces: prior rendering, network, strict weights, ONNX agreement, tracker."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdr_live.geometry import Roi, crop_affine, invert_affine
+from hdr_live.joints import Side
+from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec, bce_loss, normalise_input
+from hdr_live.models.onnx_export import OnnxMaskNet, export_onnx
+from hdr_live.models.prior import PRIOR_CHANNELS, render_prior
+from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hasm_learned import LearnedHasm, load_torch_mask_net, region_for_prior
+from hdr_live.stages.mediapipe_hands import HandDetection
+from hdr_live.types import Frame, HandPose, Hands
+from hdr_live.weights import WeightsError, write_weights
+
+TINY = HasmSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1),
+                decoder_hidden_size=16)
+
+
+def _hand(cx, cy, size=40.0):
+    j = np.zeros((21, 2))
+    for f, x in enumerate(np.linspace(-0.4, 0.4, 5)):
+        for k in range(4):
+            j[1 + 4 * f + k] = (cx + x * size, cy - (0.2 + 0.3 * k) * size)
+    j[0] = (cx, cy + 0.5 * size)
+    return j
+
+
+def test_prior_channels_follow_the_joints():
+    right, left = _hand(50, 60), _hand(150, 60)
+    ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    maps = render_prior(Hands(left=left, right=right), ident, 200)
+    assert maps.shape == (PRIOR_CHANNELS, 200, 200) and maps.dtype == np.float32
+    assert 0.0 <= maps.min() and maps.max() <= 1.0
+    # right hand's channels (0-5) light up around x=50, left hand's (6-11) around x=150
+    assert maps[:6, :, 100:].max() < 0.05 and maps[:6, :, :100].max() > 0.5
+    assert maps[6:, :, :100].max() < 0.05 and maps[6:, :, 100:].max() > 0.5
+    # the index finger channel peaks on the index finger's joints
+    tip = np.round(right[8]).astype(int)
+    assert maps[2, tip[1], tip[0]] > 0.3
+    only_right = render_prior(Hands(right=right), ident, 200)
+    assert not only_right[6:].any()
+
+
+def test_prior_moves_with_the_region_affine():
+    right = _hand(300, 200)
+    to_frame = crop_affine(Roi((300.0, 190.0), 120.0), 64)
+    maps = render_prior(Hands(right=right), invert_affine(to_frame), 64)
+    ys, xs = np.nonzero(maps[:6].max(axis=0) > 0.3)
+    assert abs(xs.mean() - 31.5) < 6 and maps.shape == (12, 64, 64)
+
+
+@pytest.mark.parametrize("uses_prior", [True, False])
+def test_network_shapes_and_loss(uses_prior):
+    spec = dataclasses.replace(TINY, uses_prior=uses_prior)
+    net = HasmNet(spec)
+    x = torch.randn(2, spec.in_channels, 64, 64)
+    logits = net(x)
+    assert logits.shape == (2, 4, 64, 64)
+    y = (torch.rand(2, 4, 64, 64) > 0.5).float()
+    manual = sum(torch.nn.functional.binary_cross_entropy_with_logits(logits[:, k], y[:, k])
+                 for k in range(4))
+    assert torch.isclose(bce_loss(logits, y), manual, atol=1e-6)
+    rgb = np.zeros((64, 64, 3), np.uint8)
+    with pytest.raises(ValueError):
+        normalise_input(rgb, None if uses_prior else np.zeros((12, 64, 64), np.float32), spec)
+
+
+def _save(tmp_path, net, spec, name="hasm.safetensors"):
+    path = tmp_path / name
+    write_weights(net, path, MODEL_KIND, {"spec": spec.to_json(), "provenance": {"test": True}})
+    return path
+
+
+def test_weights_round_trip_and_strict_errors(tmp_path):
+    torch.manual_seed(0)
+    net = HasmNet(TINY).eval()
+    path = _save(tmp_path, net, TINY)
+    run, spec = load_torch_mask_net(path)
+    assert spec == TINY
+    x = np.random.default_rng(0).normal(size=(1, TINY.in_channels, 64, 64)).astype(np.float32)
+    with torch.inference_mode():
+        np.testing.assert_allclose(run(x), net(torch.from_numpy(x)).numpy(), atol=1e-6)
+    # corrupt bytes: sha256 mismatch names the file
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(bytes(data))
+    (tmp_path / "bad.json").write_text(path.with_suffix(".json").read_text())
+    with pytest.raises(WeightsError, match="bad.safetensors"):
+        load_torch_mask_net(bad)
+    with pytest.raises(WeightsError, match="not found"):
+        load_torch_mask_net(tmp_path / "missing.safetensors")
+    # a checkpoint of another architecture: strict loading names the problem
+    other = dataclasses.replace(TINY, decoder_hidden_size=24)
+    mismatch = _save(tmp_path, HasmNet(other), other, "other.safetensors")
+    meta = json.loads(mismatch.with_suffix(".json").read_text())
+    meta["spec"] = TINY.to_json()
+    mismatch.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(WeightsError, match="does not fit"):
+        load_torch_mask_net(mismatch)
+    meta["model"] = "something-else"
+    mismatch.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(WeightsError, match="something-else"):
+        load_torch_mask_net(mismatch)
+
+
+def test_onnx_runtime_agrees_with_torch(tmp_path):
+    torch.manual_seed(1)
+    net = HasmNet(TINY).eval()
+    path = export_onnx(net, TINY.in_channels, TINY.input_px, tmp_path / "h.onnx")
+    x = np.random.default_rng(1).normal(size=(1, TINY.in_channels, 64, 64)).astype(np.float32)
+    with torch.inference_mode():
+        ref = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(OnnxMaskNet(path)(x), ref, atol=1e-4)
+    with pytest.raises(WeightsError):
+        OnnxMaskNet(tmp_path / "nope.onnx")
+
+
+def test_region_contains_all_prior_joints():
+    prior = Hands(left=_hand(100, 100), right=_hand(300, 150))
+    roi = region_for_prior(prior, 1.2)
+    allp = np.concatenate([prior.left, prior.right])
+    half = roi.size_px / 2
+    assert np.all(np.abs(allp - roi.center_xy) <= half)
+    with pytest.raises(ValueError):
+        region_for_prior(Hands(), 1.5)
+
+
+class ScriptedDetector:
+    """Stands in for MediaPipe: returns scripted detections frame by frame."""
+
+    def __init__(self, script):
+        self.script = list(script)
+
+    def detect(self, frame):
+        return self.script.pop(0) if self.script else []
+
+    def close(self):
+        pass
+
+
+def _det(side, joints):
+    return HandDetection(side, joints, np.zeros((21, 3)), 0.9)
+
+
+def _pose(side, joints, score=0.9):
+    return HandPose(side, joints, np.zeros((21, 3)), np.ones(21, bool), score)
+
+
+FRAME = Frame(np.zeros((240, 400, 3), np.uint8), 0, 0.0)
+
+
+def test_tracker_keeps_identity_when_labels_flip_for_a_few_frames():
+    a, b = _hand(100, 120), _hand(300, 120)
+    flipped = [[_det(Side.LEFT, a), _det(Side.RIGHT, b)]] * 5
+    script = [[_det(Side.RIGHT, a), _det(Side.LEFT, b)]] + flipped
+    tracker = HandPriorTracker(ScriptedDetector(script), TrackerOptions(flip_after=15))
+    prev = Hands()
+    for _ in range(6):
+        prior = tracker.update(FRAME, prev)
+        np.testing.assert_allclose(prior.right.joints_px, a)
+        np.testing.assert_allclose(prior.left.joints_px, b)
+        prev = Hands(right=_pose(Side.RIGHT, prior.right.joints_px),
+                     left=_pose(Side.LEFT, prior.left.joints_px))
+
+
+def test_tracker_flips_after_persistent_evidence_when_other_side_free():
+    a = _hand(100, 120)
+    script = [[_det(Side.RIGHT, a)]] + [[_det(Side.LEFT, a)]] * 4
+    tracker = HandPriorTracker(ScriptedDetector(script), TrackerOptions(flip_after=3))
+    prev = Hands()
+    sides = []
+    for _ in range(5):
+        prior = tracker.update(FRAME, prev)
+        (side, geom), = prior.items()
+        sides.append(side)
+        prev = Hands().with_side(side, _pose(side, geom.joints_px))
+    assert sides == [Side.RIGHT, Side.RIGHT, Side.RIGHT, Side.LEFT, Side.LEFT]
+
+
+def test_tracker_never_gives_two_hands_one_side_and_drops_duplicates():
+    a, b = _hand(100, 120), _hand(300, 120)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.RIGHT, b)]]))
+    prior = tracker.update(FRAME, Hands())
+    assert prior.right is not None and prior.left is not None
+    # the previous frame's two poses collapsed onto one hand: one track survives
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)], []]))
+    assert len(tracker.update(FRAME, Hands())) == 2
+    prev = Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, a + 2.0))
+    assert len(tracker.update(FRAME, prev)) == 1
+    # low-score previous poses end their tracks; with nothing detected the prior is empty
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a)], []]))
+    tracker.update(FRAME, Hands())
+    assert len(tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a, score=0.1)))) == 0
+
+
+def test_learned_hasm_masks_are_consistent():
+    torch.manual_seed(2)
+    net = HasmNet(TINY).eval()
+
+    def run(x):
+        with torch.inference_mode():
+            return net(torch.from_numpy(x)).numpy() * 20.0  # sharpen: many pixels pass
+
+    a, b = _hand(150, 130), _hand(200, 130)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]))
+    hasm = LearnedHasm(run, TINY, tracker)
+    out = hasm.segment(FRAME, Hands())
+    m = out.masks
+    assert m.right_amodal.shape == (240, 400)
+    for side in Side:
+        assert not (m.visible(side) & ~m.amodal(side)).any()
+    assert not (m.left_visible & m.right_visible).any()
+    np.testing.assert_allclose(out.prior_joints_px.right, a)
+    # no prior at all: empty masks, no network call needed
+    empty = LearnedHasm(run, TINY, HandPriorTracker(ScriptedDetector([]))).segment(FRAME, Hands())
+    assert not empty.masks.right_amodal.any() and len(empty.prior_joints_px) == 0

@@ -1,0 +1,106 @@
+"""HASM training: examples, prior degradation, a loop that learns, resume, export."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdr_live.joints import Side, hand_scale_px
+from hdr_live.models.hasm_net import HasmSpec
+from hdr_live.stages.hasm_learned import load_torch_mask_net
+from training.hasm_data import PriorNoise, degrade_joints, hand_only, hasm_example
+from training.synth.render_mode import render_sample
+from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
+from training.synth_dataset import open_split
+from training.train_hasm import Run, TrainConfig, export, iou_per_mask, train
+
+SPEC = HasmSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1),
+                decoder_hidden_size=16)
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth")
+    make_folders(root)
+    entries = []
+    for i in range(4):
+        e = write_sample(root, render_sample(11, i))
+        entries.append(IndexEntry(e.id, "val" if i == 3 else "train", e.source))
+    write_index(root, entries, 11, 256)
+    return root
+
+
+def test_hand_only_cuts_the_forearm_keeps_the_fingers():
+    joints = np.zeros((21, 2))
+    joints[0] = (50, 60)
+    joints[1:] = np.array([(40 + 5 * (i % 5), 50 - 2 * (i // 5)) for i in range(20)])
+    joints[9] = (50, 40)  # middle MCP straight above the wrist: axis points up
+    mask = np.zeros((120, 100), bool)
+    mask[20:120, 35:66] = True  # hand plus a long forearm below
+    out = hand_only(mask, joints)
+    scale = hand_scale_px(joints)
+    assert out[30:55, 35:66].all()  # the hand stays
+    assert not out[int(60 + scale):, :].any()  # far below the wrist: cut
+    assert not (out & ~mask).any()
+
+
+def test_degrade_joints_scales_with_hand_size():
+    rng = np.random.default_rng(0)
+    base = np.random.default_rng(1).uniform(0, 40, (21, 2))
+    base[9] = base[0] + (0, -40)
+    zero = PriorNoise(0, 0, 0, 0, 0, 0, 0)
+    np.testing.assert_allclose(degrade_joints(base, rng, zero), base)
+    noisy = PriorNoise(joint_std=0.1, shift_std=0, scale_std=0, rot_std_deg=0, drop_finger_prob=0)
+    small = np.mean([np.abs(degrade_joints(base, rng, noisy) - base).mean() for _ in range(50)])
+    big = np.mean([np.abs(degrade_joints(base * 3, rng, noisy) - base * 3).mean() for _ in range(50)])
+    assert 2.5 < big / small < 3.5
+
+
+def test_examples_are_consistent(tiny_dataset):
+    train_set, val_set, info = open_split(tiny_dataset)
+    assert len(train_set) == 3 and len(val_set) == 1 and info["train"] == 3
+    rng = np.random.default_rng(0)
+    x, y = hasm_example(train_set[0], SPEC, rng, PriorNoise(missing_prob=0.0))
+    assert x.shape == (15, 64, 64) and y.shape == (4, 64, 64) and x.dtype == np.float32
+    assert set(np.unique(y)) <= {0.0, 1.0}
+    assert not ((y[1] > 0) & (y[0] == 0)).any() and not ((y[3] > 0) & (y[2] == 0)).any()
+    assert y[0].sum() > 0 and y[2].sum() > 0
+    assert x[3:9].max() > 0.5 and x[9:15].max() > 0.5  # both priors present
+
+
+def _separation(model, samples) -> float:
+    """Mean predicted probability on target pixels minus on background pixels."""
+    rng = np.random.default_rng(5)
+    xs, ys = zip(*(hasm_example(samples[i], SPEC, rng, PriorNoise(missing_prob=0.0))
+                   for i in range(len(samples))))
+    with torch.inference_mode():
+        p = torch.sigmoid(model(torch.from_numpy(np.stack(xs)))).numpy()
+    y = np.stack(ys) > 0.5
+    return float(p[y].mean() - p[~y].mean())
+
+
+def test_training_learns_resumes_and_exports(tiny_dataset, tmp_path):
+    train_set, val_set, info = open_split(tiny_dataset)
+    cfg = TrainConfig(batch=4, lr=3e-3, warmup_steps=1, total_steps=40, eval_every=1000,
+                      threads=2)
+    noise = PriorNoise()
+    run = Run(tmp_path / "run", SPEC, cfg)
+    before = _separation(run.model, train_set)
+    train(run, train_set, val_set, noise, until_step=20)
+    run.save()
+    resumed = Run(tmp_path / "run", SPEC, cfg)
+    assert resumed.step == 20
+    train(resumed, train_set, val_set, noise, until_step=40)
+    after = _separation(resumed.model, train_set)
+    assert after > before + 0.05  # mask pixels now score clearly above the background
+    assert set(iou_per_mask(resumed.model, val_set, SPEC, noise)) == {
+        "right_amodal", "right_visible", "left_amodal", "left_visible"}
+    losses = [json.loads(l)["loss"] for l in open(tmp_path / "run" / "log.jsonl")]
+    assert losses[-1] < losses[0]
+    out = tmp_path / "w" / "hasm.safetensors"
+    metrics = export(resumed, out, val_set, noise, info)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["provenance"]["steps"] == 40 and meta["metrics"] == json.loads(json.dumps(metrics))
+    net, spec = load_torch_mask_net(out)
+    assert spec == SPEC
