@@ -4,7 +4,9 @@ with MediaPipe Hands (palm detector + landmark model on the full frame) to start
 Identity: a track keeps the side it was born with; a detection that lands on a track refreshes its
 joints but not its side. A side changes only after ``flip_after`` consecutive matched detections
 all labelled the other side while that side is free. Two tracks never share a side, and a track
-that lies on top of the other (duplicate) is dropped.
+that lies on top of the other (duplicate) is dropped. When MediaPipe Hands leaves a hand
+missing, an optional :class:`~hdr_live.stages.palm_detector.PalmReacquirer` looks for it among
+low-scoring palm candidates verified by the landmark network.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands
+from hdr_live.stages.palm_detector import PalmReacquirer
 from hdr_live.stages.silhouette import HandGeometry
 from hdr_live.types import Frame, HandPose, Hands
 
@@ -30,6 +33,8 @@ class TrackerOptions:
             hand sizes (wrist→middle MCP).
         duplicate_dist: two hands closer than this many hand sizes are one hand.
         flip_after: consecutive opposite-label detections needed to change a track's side.
+        reacquire_every: with fewer than two hands after detection, try the low-threshold palm
+            re-acquirer (if given) at most every N frames (1 = every frame, e.g. for stills).
     """
 
     detect_every: int = 1
@@ -37,6 +42,7 @@ class TrackerOptions:
     match_dist: float = 1.0
     duplicate_dist: float = 0.35
     flip_after: int = 15
+    reacquire_every: int = 3
 
 
 @dataclasses.dataclass
@@ -52,16 +58,20 @@ def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
 class HandPriorTracker:
     """Per-frame joint prior for both hands (see the module docstring)."""
 
-    def __init__(self, detector: MediaPipeHands, options: TrackerOptions = TrackerOptions()):
+    def __init__(self, detector: MediaPipeHands, options: TrackerOptions = TrackerOptions(),
+                 reacquirer: PalmReacquirer | None = None):
         self.detector = detector
+        self.reacquirer = reacquirer
         self.options = options
         self._tracks: dict[Side, _Track] = {}
         self._frames = 0
+        self._last_reacquire = -(10**9)
 
     def reset(self) -> None:
         """Forget all tracks."""
         self._tracks = {}
         self._frames = 0
+        self._last_reacquire = -(10**9)
 
     def update(self, frame: Frame, previous: Hands[HandPose]) -> Hands[HandGeometry]:
         """The prior for ``frame``.
@@ -77,6 +87,12 @@ class HandPriorTracker:
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
             self._absorb(self.detector.detect(frame))
         self._drop_duplicates()
+        if (len(self._tracks) < 2 and self.reacquirer is not None
+                and self._frames - self._last_reacquire >= self.options.reacquire_every):
+            self._last_reacquire = self._frames
+            known = Hands(**{side.value: t.geometry.joints_px for side, t in self._tracks.items()})
+            self._absorb(self.reacquirer.find(frame, known))
+            self._drop_duplicates()
         self._frames += 1
         return Hands(
             left=self._tracks[Side.LEFT].geometry if Side.LEFT in self._tracks else None,

@@ -1,0 +1,187 @@
+"""Re-acquiring hands MediaPipe Hands misses: its palm detector at a low threshold, each candidate
+verified by the hand-landmark network (its presence output).
+
+MediaPipe Hands only keeps palms scoring ≥ 0.5; on clasped hands or a fist the true palm often
+scores 0.02–0.03 (measured on ``../shared/real`` images). Here the ``top_k`` best palm candidates
+above ``min_palm_score`` are each turned into a hand region (MediaPipe's palm→ROI rule: rotation
+from the wrist keypoint to the middle-finger keypoint, box × 2.6, shifted half a box toward the
+fingers), the landmark network runs there twice (second pass re-fitted to the first's joints),
+and a candidate is kept when its presence is at least ``min_presence``.
+
+Palm model: ``palm_detection_full.tflite`` from the mediapipe 0.10.21 wheel, 192×192 RGB in
+[0, 1], 2016 SSD anchors (strides 8, 16, 16, 16; fixed size), 18 regressors per anchor (box
+x, y, w, h and 7 keypoints, in input pixels relative to the anchor).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hdr_live.geometry import Roi, roi_from_joints
+from hdr_live.joints import Side, hand_scale_px
+from hdr_live.stages.mediapipe_hands import HandDetection
+from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.types import Frame, Hands
+from hdr_live.weights import WeightsError
+
+PALM_INPUT_PX = 192
+
+
+def _anchors() -> np.ndarray:
+    """(2016, 2) anchor centres in [0, 1] (MediaPipe SsdAnchorsCalculator, palm options)."""
+    centres = []
+    for stride, per_cell in ((8, 2), (16, 6)):  # strides 16,16,16 share one grid: 3 × 2 anchors
+        cells = PALM_INPUT_PX // stride
+        ys, xs = np.mgrid[0:cells, 0:cells]
+        grid = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 2)
+        centres.append(np.repeat(grid, per_cell, axis=0))
+    return np.concatenate(centres).astype(np.float64)
+
+
+@dataclasses.dataclass(frozen=True)
+class PalmCandidate:
+    """A palm box from the detector, in frame pixels.
+
+    Attributes:
+        score: detector probability in [0, 1].
+        roi: the hand region derived from the palm (MediaPipe's rule, see module docstring).
+    """
+
+    score: float
+    roi: Roi
+
+
+@dataclasses.dataclass(frozen=True)
+class ReacquireOptions:
+    """Thresholds of :class:`PalmReacquirer`.
+
+    Attributes:
+        top_k: palm candidates tried per call.
+        roi_scales: each candidate's hand region is tried at these multiples of its size (a
+            low-scoring palm box is often too small for the hand).
+        min_palm_score: candidates below this are not tried.
+        min_presence: the landmark network's presence needed to accept a hand.
+        input_mirrored: the frame is a mirrored (selfie) view.
+    """
+
+    top_k: int = 4
+    roi_scales: tuple[float, ...] = (1.0, 1.8, 3.0)
+    min_palm_score: float = 0.01
+    min_presence: float = 0.5
+    input_mirrored: bool = False
+
+
+def _box_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection of two joint sets' boxes over the smaller box's area (0 to 1)."""
+    lo, hi = np.maximum(a.min(0), b.min(0)), np.minimum(a.max(0), b.max(0))
+    inter = float(np.prod(np.clip(hi - lo, 0, None)))
+    area = min(float(np.prod(np.ptp(a, axis=0))), float(np.prod(np.ptp(b, axis=0))))
+    return inter / area if area > 0 else 0.0
+
+
+def _is_duplicate(a: np.ndarray, side_a: Side, b: np.ndarray, side_b: Side) -> bool:
+    if side_a is side_b and _box_overlap(a, b) > 0.4:
+        return True
+    scale = max(hand_scale_px(a), hand_scale_px(b), 1.0)
+    return float(np.linalg.norm(a - b, axis=1).mean()) < 0.35 * scale
+
+
+class PalmReacquirer:
+    """Finds hands from low-scoring palm candidates, verified by the landmark network."""
+
+    def __init__(self, landmarks: MediaPipeLandmarkShpe,
+                 options: ReacquireOptions = ReacquireOptions()) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+        import mediapipe
+
+        path = Path(os.path.dirname(mediapipe.__file__)) / "modules/palm_detection/palm_detection_full.tflite"
+        if not path.is_file():
+            raise WeightsError(f"palm detection model not found at {path}")
+        self._interp = Interpreter(model_path=str(path), num_threads=1)
+        self._interp.allocate_tensors()
+        self._input = self._interp.get_input_details()[0]["index"]
+        outs = {tuple(d["shape"])[-1]: d["index"] for d in self._interp.get_output_details()}
+        self._out_boxes, self._out_scores = outs[18], outs[1]
+        self._anchors = _anchors()
+        self.landmarks, self.options = landmarks, options
+
+    def palm_candidates(self, frame: Frame) -> list[PalmCandidate]:
+        """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated."""
+        h, w = frame.height, frame.width
+        side = max(h, w)
+        pad = np.zeros((side, side, 3), np.uint8)
+        oy, ox = (side - h) // 2, (side - w) // 2
+        pad[oy:oy + h, ox:ox + w] = frame.rgb
+        x = cv2.resize(pad, (PALM_INPUT_PX, PALM_INPUT_PX), interpolation=cv2.INTER_LINEAR)
+        self._interp.set_tensor(self._input, (x.astype(np.float32) / 255.0)[None])
+        self._interp.invoke()
+        reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)
+        logits = np.clip(self._interp.get_tensor(self._out_scores)[0, :, 0], -100, 100)
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        out: list[PalmCandidate] = []
+        for i in np.argsort(-scores):
+            if scores[i] < self.options.min_palm_score or len(out) >= self.options.top_k:
+                break
+            cand = self._decode(reg[i], self._anchors[i], side, ox, oy, float(scores[i]))
+            if all(math.dist(cand.roi.center_xy, c.roi.center_xy) > 0.3 * c.roi.size_px
+                   for c in out):
+                out.append(cand)
+        return out
+
+    @staticmethod
+    def _decode(reg, anchor, side, ox, oy, score) -> PalmCandidate:
+        to_px = lambda v: v * side  # noqa: E731  (normalised padded square → pixels)
+        cx, cy = anchor + reg[0:2] / PALM_INPUT_PX
+        bw, bh = reg[2:4] / PALM_INPUT_PX
+        kp = anchor + reg[4:18].reshape(7, 2) / PALM_INPUT_PX
+        up = kp[2] - kp[0]  # wrist centre → middle-finger MCP
+        angle = math.atan2(up[0], -up[1])
+        box = max(bw, bh) * side
+        centre = np.array([to_px(cx) - ox, to_px(cy) - oy])
+        shift = -0.5 * bh * side  # half a box toward the fingers, along the region's up axis
+        centre = centre + shift * np.array([-math.sin(angle), math.cos(angle)])
+        return PalmCandidate(score, Roi((float(centre[0]), float(centre[1])), 2.6 * box, angle))
+
+    def _estimates(self, frame: Frame, cand: PalmCandidate):
+        """Landmark estimates of a candidate at each region scale that pass ``min_presence``."""
+        for k in self.options.roi_scales:
+            roi = dataclasses.replace(cand.roi, size_px=cand.roi.size_px * k)
+            first = self.landmarks.run_roi(frame.rgb, roi)
+            est = self.landmarks.run_roi(frame.rgb, roi_from_joints(first.joints_crop_px))
+            est = est if est.presence >= first.presence else first
+            if est.presence >= self.options.min_presence:
+                yield est
+
+    def find(self, frame: Frame, known: Hands[np.ndarray]) -> list[HandDetection]:
+        """Verified hands that are not among ``known`` (per side (21, 2) joints already tracked).
+
+        A candidate is a duplicate when its joint box overlaps a hand of the same side by more
+        than 40 %, or its joints lie on any hand's (mean distance under 0.35 hand sizes);
+        clasped hands of opposite sides overlap a lot and are kept.
+
+        Returns:
+            Detections (at most ``2 - len(known)``), sides from the landmark network's
+            handedness.
+        """
+        found: list[HandDetection] = []
+        taken = [(side, joints) for side, joints in known.items()]
+        for cand in self.palm_candidates(frame):
+            for est in self._estimates(frame, cand):
+                if len(taken) >= 2:
+                    return found
+                looks_right = est.right_score >= 0.5
+                side = Side.RIGHT if looks_right != self.options.input_mirrored else Side.LEFT
+                joints = est.joints_crop_px
+                if any(_is_duplicate(joints, side, k, s) for s, k in taken):
+                    continue
+                confidence = est.right_score if looks_right else 1.0 - est.right_score
+                found.append(HandDetection(side, joints, est.joints_world_m, float(confidence)))
+                taken.append((side, joints))
+                break
+        return found
