@@ -1,4 +1,4 @@
-"""Command line: ``hdr-live process`` and ``hdr-live eval-2d``.
+"""Command line: ``hdr-live process``, ``hdr-live eval-2d`` and ``hdr-live live``.
 
 Errors in the input or the models end with one line ``hdr-live: error: …`` and exit code 2;
 Ctrl-C ends with exit code 130 after closing the outputs (both stay complete up to the last
@@ -35,6 +35,15 @@ def _configure_logging() -> None:
     logger.propagate = False
 
 
+def _add_stage_choices(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hasm", choices=["baseline", "learned"], default="learned",
+                   help="HASM backend in hdr mode: learned SegFormer (default) or landmark "
+                        "silhouettes (baseline)")
+    p.add_argument("--hdrm", choices=["baseline", "learned"], default="baseline",
+                   help="HDRM restorer in hdr mode: OpenCV inpainting (baseline, default) or "
+                        "HDRNet (learned)")
+
+
 def _add_process(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "process",
@@ -54,6 +63,7 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, default=30.0,
                    help="frame rate given to a folder of images (default 30)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_stage_choices(p)
     p.set_defaults(run=_run_process)
 
 
@@ -66,7 +76,34 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--gt-dir", type=Path, required=True, help="folder with *.gt.json + images")
     p.add_argument("--mode", choices=["hdr", "mediapipe"], default="hdr")
+    _add_stage_choices(p)
     p.set_defaults(run=_run_eval)
+
+
+def _add_live(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "live",
+        help="the live window: camera or a clip played live",
+        description="Live window: the image with masks and skeletons, the restored crops, rates, "
+        "controls and a 3D view of both hands; records the annotated view to MP4.",
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--camera", type=int, metavar="N", help="camera index, e.g. 0")
+    src.add_argument("--source", type=Path, metavar="CLIP", help="a video played through the app")
+    p.add_argument("--mode", choices=["hdr", "mediapipe"], default="hdr")
+    p.add_argument("--smoothing", choices=["off", "one_euro", "kalman"], default="one_euro")
+    p.add_argument("--flow", action="store_true", help="optical-flow consistency of the crops")
+    p.add_argument("--mirror", action="store_true", help="mirror the view (selfie)")
+    p.add_argument("--loop", action="store_true", help="replay the clip forever")
+    p.add_argument("--no-pace", action="store_true",
+                   help="play the clip as fast as it is processed, not at its frame rate")
+    p.add_argument("--record", type=Path, metavar="OUT.mp4", help="record from the start")
+    p.add_argument("--record-dir", type=Path, default=Path("out"),
+                   help="folder for recordings started with the button (default out/)")
+    p.add_argument("--quit-after-frames", type=int, metavar="N", help="close after N frames")
+    p.add_argument("--screenshot", type=Path, metavar="PNG",
+                   help="save the window (and PNG_3d.png) before closing")
+    p.set_defaults(run=_run_live)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_process(sub)
     _add_eval(sub)
+    _add_live(sub)
     return parser
 
 
@@ -93,13 +131,19 @@ def _run_eval(args: argparse.Namespace) -> int:
     return eval2d_command(args)
 
 
+def _run_live(args: argparse.Namespace) -> int:
+    from hdr_live.ui.app import live_command
+
+    return live_command(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hdr-live`` console script; returns the exit code."""
     _configure_logging()
     args = build_parser().parse_args(argv)
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError
-    from hdr_live.stages.shpe import WeightsError
+    from hdr_live.weights import WeightsError
 
     try:
         return args.run(args)

@@ -16,6 +16,7 @@ from hdr_live.io.pose_log import PoseLogWriter
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource, open_source
 from hdr_live.io.video_writer import Mp4Writer
 from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline
+from hdr_live.stages.builders import HasmKind, HdrmKind
 from hdr_live.render import OverlayOptions, draw_overlay
 
 
@@ -38,7 +39,8 @@ def process_command(args: argparse.Namespace) -> int:
     single_image = isinstance(source, ImageSource)
     _check_outputs(args, single_image)
     # A folder of images is taken as a sequence (e.g. a Tzionas-style clip): tracking stays on.
-    options = PipelineOptions(input_mirrored=args.mirrored, still_images=single_image)
+    options = PipelineOptions(input_mirrored=args.mirrored, still_images=single_image,
+                              hasm=HasmKind(args.hasm), hdrm=HdrmKind(args.hdrm))
     pipeline = build_pipeline(Mode(args.mode), options)
     print(f"hdr-live: {pipeline.description}", file=sys.stderr)
     overlay = OverlayOptions(caption=pipeline.description)
@@ -92,7 +94,8 @@ def _fmt(value: float, unit: str) -> str:
 def eval2d_command(args: argparse.Namespace) -> int:
     """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
     files = find_ground_truth(args.gt_dir)
-    pipeline = build_pipeline(Mode(args.mode), PipelineOptions(still_images=True))
+    pipeline = build_pipeline(Mode(args.mode), PipelineOptions(
+        still_images=True, hasm=HasmKind(args.hasm), hdrm=HdrmKind(args.hdrm)))
     print(f"# {pipeline.description}")
     evals: list[HandEval] = []
     try:

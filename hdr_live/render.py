@@ -43,6 +43,22 @@ def _tint(canvas: np.ndarray, mask: np.ndarray, rgb: tuple[int, int, int], alpha
         canvas[mask] = (region * (1 - alpha) + np.array(rgb, np.float32) * alpha).astype(np.uint8)
 
 
+def _tint_hand(
+    canvas: np.ndarray, amodal: np.ndarray, visible: np.ndarray, rgb: tuple[int, int, int]
+) -> None:
+    """Tint amodal-only pixels lightly and visible pixels strongly, working inside the masks'
+    bounding box only (the masks are frame-sized but a hand covers a small part of it)."""
+    boxes = [b for b in (box_from_mask(amodal), box_from_mask(visible)) if b is not None]
+    if not boxes:
+        return
+    x0, y0 = int(min(b.x0 for b in boxes)), int(min(b.y0 for b in boxes))
+    x1, y1 = int(max(b.x1 for b in boxes)) + 1, int(max(b.y1 for b in boxes)) + 1
+    sub = canvas[y0:y1, x0:x1]
+    sub_amodal, sub_visible = amodal[y0:y1, x0:x1], visible[y0:y1, x0:x1]
+    _tint(sub, sub_amodal & ~sub_visible, rgb, 0.25)
+    _tint(sub, sub_visible, rgb, 0.45)
+
+
 def _draw_skeleton(canvas: np.ndarray, pose: HandPose, thickness: int) -> None:
     rgb = SIDE_RGB[pose.side]
     pts = [tuple(int(round(v)) for v in p) for p in pose.joints_px]
@@ -96,8 +112,7 @@ def draw_overlay(
     thickness = max(1, round(min(h, w) / 240))
     for side in (Side.RIGHT, Side.LEFT):
         if options.masks:
-            _tint(canvas, masks.amodal(side) & ~masks.visible(side), SIDE_RGB[side], 0.25)
-            _tint(canvas, masks.visible(side), SIDE_RGB[side], 0.45)
+            _tint_hand(canvas, masks.amodal(side), masks.visible(side), SIDE_RGB[side])
         box = box_from_mask(masks.amodal(side)) if options.boxes else None
         if box is not None:
             p0, p1 = (int(box.x0), int(box.y0)), (int(box.x1), int(box.y1))

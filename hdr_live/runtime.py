@@ -4,6 +4,18 @@ Knows nothing of any UI. Data flow::
 
     source ──capture thread──▶ frame channel ──inference worker──▶ result queue ──▶ results()
 
+With a ``prepare`` function the runtime is a three-stage pipeline (two cores busy at once)::
+
+    source ─capture─▶ frame channel ─prepare worker─▶ 1-slot FIFO ─inference worker─▶ results()
+
+``prepare(frame)`` runs on its own thread (e.g. HASM's detector of frame t+1,
+:meth:`hdr_live.pipeline.StagedPipeline.prepare`) while ``process(prepared)`` runs for frame t
+(:meth:`~hdr_live.pipeline.StagedPipeline.finish`). Both see frames in capture order, so the
+results are those of ``process(prepare(frame))`` one frame after the other. In live mode the
+prepare worker takes a new frame only once the inference worker has taken the previous prepared
+one (just in time: a prepared frame does not grow stale in the slot, and the newest camera
+frame is the one prepared); for files it works up to two frames ahead.
+
 * Live sources (``is_live=True``, a camera): the frame channel holds only the newest frame; a
   frame not yet taken by the worker is replaced (dropped on purpose) when a newer one arrives,
   so the worker always processes the newest frame and latency does not build up.
@@ -11,10 +23,11 @@ Knows nothing of any UI. Data flow::
   is lost and the order is kept.
 
 Time stamps are the runtime's own ``time.monotonic()`` readings (a video's ``t_capture_s`` is a
-presentation time, not a clock reading). An exception in the source, the pipeline or the
-postprocess hook ends the stream: the results before it are delivered, then :meth:`results`
-raises ``RuntimeError`` whose ``__cause__`` is the original exception. Threads are daemons:
-a source blocked forever cannot keep :meth:`Runtime.stop` or the process from ending.
+presentation time, not a clock reading). An exception in the source, the prepare stage, the
+pipeline or the postprocess hook ends the stream: the results before it are delivered, then
+:meth:`results` raises ``RuntimeError`` whose ``__cause__`` is the original exception. Threads
+are daemons: a source blocked forever cannot keep :meth:`Runtime.stop` or the process from
+ending.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from hdr_live.types import Frame, FrameResult
 
@@ -81,6 +95,10 @@ class RuntimeTimings:
         capture_latency_ms: from ``Frame.t_capture_s`` until received, only when
             ``RuntimeOptions.t_capture_is_monotonic``; otherwise None.
         dropped_before: live mode: frames dropped since the previous frame the worker took.
+        prepare_ms: the ``prepare`` call (0.0 without one).
+        prepared_wait_ms: from ``prepare`` done until the inference worker took the frame
+            (0.0 without ``prepare``). With ``prepare``, ``queue_wait_ms`` ends when the
+            prepare worker took the frame.
     """
 
     capture_wait_ms: float
@@ -91,6 +109,8 @@ class RuntimeTimings:
     latency_ms: float
     capture_latency_ms: float | None
     dropped_before: int
+    prepare_ms: float = 0.0
+    prepared_wait_ms: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +139,18 @@ class _Item:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """A frame after the prepare worker; ``payload`` is what ``prepare`` returned."""
+
+    item: _Item
+    payload: Any
+    dropped_before: int
+    t_taken: float
+    prepare_s: float
+    t_prepared: float
+
+
+@dataclasses.dataclass(frozen=True)
 class _Done:
     result: FrameResult
     item: _Item
@@ -127,6 +159,7 @@ class _Done:
     inference_s: float
     postprocess_s: float
     t_ready: float
+    prepared: _Prepared | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,6 +211,16 @@ class _FifoChannel:
         self._queue: queue.Queue[_Item | _End] = queue.Queue(maxsize=size)
         self.dropped_total = 0
 
+    def wait_empty(self, give_up: Callable[[], bool], poll_s: float) -> bool:
+        """Wait until the channel is empty; False when ``give_up()`` turned true first."""
+        q = self._queue
+        with q.not_full:  # notified by every get(); shares the queue's mutex
+            while len(q.queue) > 0:
+                if give_up():
+                    return False
+                q.not_full.wait(poll_s)
+        return True
+
     def put(self, item: _Item, give_up: Callable[[], bool], poll_s: float) -> bool:
         return _put_unless(self._queue, item, give_up, poll_s)
 
@@ -212,29 +255,37 @@ class Runtime:
     def __init__(
         self,
         source: Iterable[Frame],
-        process: Callable[[Frame], FrameResult],
+        process: Callable[[Any], FrameResult],
         options: RuntimeOptions,
         postprocess: Callable[[FrameResult], FrameResult] | None = None,
+        prepare: Callable[[Frame], Any] | None = None,
     ) -> None:
         """Prepare (no thread runs until :meth:`start`).
 
         Args:
             source: frames in capture order; iterated on the capture thread. If its iterator has
                 a ``close()`` (a generator), it is called when capture ends normally.
-            process: the pipeline, ``Frame -> FrameResult``; called on the inference thread only.
+            process: the pipeline, ``Frame -> FrameResult`` (or, with ``prepare``, takes what
+                ``prepare`` returned); called on the inference thread only.
             options: runtime options.
             postprocess: optional hook run on the inference thread after ``process``, e.g.
                 :meth:`hdr_live.temporal.smoothing.PoseSmoother.apply`.
+            prepare: optional first stage, ``Frame -> P``, run on its own thread in frame order
+                (see the module docstring); ``process`` then receives its ``P``.
         """
         self._source = source
         self._process = process
         self._postprocess = postprocess
+        self._prepare = prepare
         self._options = options
         self._frames = _LatestSlot() if options.is_live else _FifoChannel(options.frame_queue_size)
+        # between the prepare and the inference worker: one prepared frame waits at most
+        self._prepared = _FifoChannel(1)
         self._results: queue.Queue[_Done | _End] = queue.Queue(maxsize=options.result_queue_size)
         self._stop = threading.Event()  # the user asked to stop: everything ends now
         self._halt = threading.Event()  # producers should stop (user stop or a failure)
         self._worker_done = threading.Event()
+        self._prepare_done = threading.Event()
         self._error: _End | None = None
         self._error_raised = False
         self._finished = False  # the consumer has seen the end of the stream
@@ -258,6 +309,10 @@ class Runtime:
             threading.Thread(target=self._capture_loop, name="hdr-live-capture", daemon=True),
             threading.Thread(target=self._inference_loop, name="hdr-live-inference", daemon=True),
         ]
+        if self._prepare is not None:
+            self._threads.append(
+                threading.Thread(target=self._prepare_loop, name="hdr-live-prepare", daemon=True)
+            )
         for thread in self._threads:
             thread.start()
         return self
@@ -354,7 +409,41 @@ class Runtime:
         self._frames.close(end, self._capture_end_unwanted, o.poll_interval_s)
 
     def _capture_end_unwanted(self) -> bool:
+        first_worker_done = self._prepare_done if self._prepare is not None else self._worker_done
+        return self._stop.is_set() or first_worker_done.is_set()
+
+    def _prepared_unwanted(self) -> bool:
         return self._stop.is_set() or self._worker_done.is_set()
+
+    def _prepare_loop(self) -> None:
+        try:
+            self._prepare_steps()
+        finally:
+            self._prepare_done.set()
+
+    def _prepare_steps(self) -> None:
+        o = self._options
+        assert self._prepare is not None
+        while not self._stop.is_set():
+            if o.is_live and not self._prepared.wait_empty(self._prepared_unwanted, o.poll_interval_s):
+                return
+            got, dropped = self._frames.get(o.poll_interval_s)
+            if got is None:
+                continue
+            if isinstance(got, _End):
+                self._prepared.close(got, self._prepared_unwanted, o.poll_interval_s)
+                return
+            t_taken = time.monotonic()
+            try:
+                payload = self._prepare(got.frame)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                end = self._fail(exc, "prepare stage")
+                self._prepared.close(end, self._prepared_unwanted, o.poll_interval_s)
+                return
+            t_prepared = time.monotonic()
+            prepared = _Prepared(got, payload, dropped, t_taken, t_prepared - t_taken, t_prepared)
+            if not self._prepared.put(prepared, self._prepared_unwanted, o.poll_interval_s):
+                return
 
     def _inference_loop(self) -> None:
         try:
@@ -364,17 +453,22 @@ class Runtime:
 
     def _inference_steps(self) -> None:
         o = self._options
+        channel = self._frames if self._prepare is None else self._prepared
         while not self._stop.is_set():
-            got, dropped = self._frames.get(o.poll_interval_s)
+            got, dropped = channel.get(o.poll_interval_s)
             if got is None:
                 continue
             if isinstance(got, _End):
                 _put_unless(self._results, got, self._stop.is_set, o.poll_interval_s)
                 return
             t_taken = time.monotonic()
+            prepared = got if isinstance(got, _Prepared) else None
+            item = got.item if isinstance(got, _Prepared) else got
+            argument = item.frame if prepared is None else prepared.payload
+            dropped = dropped if prepared is None else prepared.dropped_before
             stage = "pipeline"
             try:
-                result = self._process(got.frame)
+                result = self._process(argument)
                 t_inferred = time.monotonic()
                 if self._postprocess is not None:
                     stage = "postprocess hook"
@@ -387,7 +481,14 @@ class Runtime:
             t_ready = time.monotonic()
             self._processed += 1
             done = _Done(
-                result, got, dropped, t_taken, t_inferred - t_taken, t_ready - t_inferred, t_ready
+                result,
+                item,
+                dropped,
+                t_taken,
+                t_inferred - t_taken,
+                t_ready - t_inferred,
+                t_ready,
+                prepared,
             )
             if not _put_unless(self._results, done, self._stop.is_set, o.poll_interval_s):
                 return
@@ -422,15 +523,19 @@ class Runtime:
         capture_latency = None
         if self._options.t_capture_is_monotonic:
             capture_latency = (t_now - item.frame.t_capture_s) * 1e3
+        prep = done.prepared
+        t_first_taken = done.t_taken if prep is None else prep.t_taken
         return RuntimeTimings(
             capture_wait_ms=item.capture_wait_s * 1e3,
-            queue_wait_ms=(done.t_taken - item.t_enqueued) * 1e3,
+            queue_wait_ms=(t_first_taken - item.t_enqueued) * 1e3,
             inference_ms=done.inference_s * 1e3,
             postprocess_ms=done.postprocess_s * 1e3,
             result_wait_ms=(t_now - done.t_ready) * 1e3,
             latency_ms=(t_now - item.t_enqueued) * 1e3,
             capture_latency_ms=capture_latency,
             dropped_before=done.dropped_before,
+            prepare_ms=0.0 if prep is None else prep.prepare_s * 1e3,
+            prepared_wait_ms=0.0 if prep is None else (done.t_taken - prep.t_prepared) * 1e3,
         )
 
 

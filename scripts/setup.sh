@@ -5,7 +5,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-apt_pkgs=(libgl1 libegl1 libusb-1.0-0 libglib2.0-0 xvfb)
+# libxcb-*/libxkbcommon-x11-0: what PyQt6's xcb platform plugin loads (the live window).
+apt_pkgs=(libgl1 libegl1 libusb-1.0-0 libglib2.0-0 xvfb
+          libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+          libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
+          libxkbcommon-x11-0)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

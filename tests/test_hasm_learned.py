@@ -221,3 +221,29 @@ def test_learned_hasm_masks_are_consistent():
     # no prior at all: empty masks, no network call needed
     empty = LearnedHasm(run, TINY, HandPriorTracker(ScriptedDetector([]))).segment(FRAME, Hands())
     assert not empty.masks.right_amodal.any() and len(empty.prior_joints_px) == 0
+
+
+def test_bundled_weights_load_strictly_onnx_agrees_with_torch():
+    from hdr_live.models.onnx_export import OnnxMaskNet as Onnx
+    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm_learned import load_mask_net
+
+    onnx_net, spec = load_mask_net(DEFAULT_HASM_WEIGHTS)
+    torch_net, spec2 = load_mask_net(DEFAULT_HASM_WEIGHTS, prefer_onnx=False)
+    assert isinstance(onnx_net, Onnx) and spec == spec2 and spec.uses_prior
+    x = np.random.default_rng(3).normal(size=(1, spec.in_channels, spec.input_px,
+                                              spec.input_px)).astype(np.float32)
+    np.testing.assert_allclose(onnx_net(x), torch_net(x), atol=1e-3)
+
+
+def test_replaced_onnx_twin_is_refused(tmp_path):
+    import shutil
+
+    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm_learned import load_mask_net
+
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(DEFAULT_HASM_WEIGHTS.with_suffix(suffix), tmp_path / f"h{suffix}")
+    (tmp_path / "h.onnx").write_bytes(b"not the exported model")
+    with pytest.raises(WeightsError, match="h.onnx"):
+        load_mask_net(tmp_path / "h.safetensors")

@@ -95,6 +95,7 @@ class Run:
             self.model.load_state_dict(state["model"], strict=True)
             self.opt.load_state_dict(state["opt"])
             self.step, self.wall_s = state["step"], state["wall_s"]
+            self.cfg = TrainConfig(**state["cfg"])  # the run keeps its own schedule
             self.rng.bit_generator.state = state["rng"]
 
     def save(self) -> None:
@@ -158,7 +159,25 @@ def export(run: Run, out: Path, val_set: Sequence[SynthSample], noise: PriorNois
         },
         "metrics": metrics,
     })
+    add_onnx_export(out)
     return metrics
+
+
+def add_onnx_export(weights_path: Path) -> Path:
+    """Export the ONNX twin of a HASM checkpoint beside it and record its sha256 in the metadata
+    (the runtime uses ONNX Runtime when the file is there and matches)."""
+    from hdr_live.models.onnx_export import export_onnx
+    from hdr_live.weights import load_state_dict_strict, metadata_path, read_metadata, sha256_of
+
+    meta = read_metadata(weights_path, MODEL_KIND)
+    spec = HasmSpec.from_json(meta["spec"])
+    model = HasmNet(spec).eval()
+    load_state_dict_strict(model, weights_path)
+    onnx_path = export_onnx(model, spec.in_channels, spec.input_px,
+                            Path(weights_path).with_suffix(".onnx"))
+    meta["onnx_sha256"] = sha256_of(onnx_path)
+    metadata_path(weights_path).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return onnx_path
 
 
 def main(argv: list[str] | None = None) -> None:

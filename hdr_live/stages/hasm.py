@@ -3,17 +3,23 @@
 Backends implement :class:`Hasm`. Today's only backend is :class:`LandmarkHasmBaseline`, a
 **baseline** that draws the masks from MediaPipe's full-frame hand landmarks instead of a learned
 SegFormer (the learned HASM is a separate piece of work).
+
+A backend may also implement :class:`TwoPhaseHasm`: its heavy part (:meth:`~TwoPhaseHasm.detect`)
+does not depend on the previous frame's poses, so a pipelined runtime can run it for frame t+1
+while the later stages of frame t still run (see :meth:`hdr_live.pipeline.HdrPipeline.prepare`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+import time
+from typing import Protocol, runtime_checkable
 
+import cv2
 import numpy as np
 
 from hdr_live.joints import Side, hand_scale_px
-from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
 from hdr_live.types import Frame, HandPose, Hands, HasmOutput
 
@@ -44,6 +50,110 @@ class Hasm(Protocol):
 
 
 @dataclasses.dataclass(frozen=True)
+class HasmDetections:
+    """The heavy, history-free half of a two-phase HASM (see :class:`TwoPhaseHasm`).
+
+    Attributes:
+        detections: the detector's hands on the frame, at most one per side; ``joints_px`` in
+            full-frame pixels.
+        detect_ms: wall-clock milliseconds the detector took.
+        ran: False when the detector skipped this frame (see :class:`DetectSchedule`); the
+            hands then come from the previous frame's poses.
+    """
+
+    detections: tuple[HandDetection, ...]
+    detect_ms: float
+    ran: bool = True
+
+
+@runtime_checkable
+class TwoPhaseHasm(Hasm, Protocol):
+    """A HASM whose :meth:`Hasm.segment` splits into ``detect`` then ``segment_detected``.
+
+    ``segment(frame, previous)`` must equal ``segment_detected(frame, detect(frame), previous)``.
+    ``detect`` is called in frame order from one thread, ``segment_detected`` in frame order from
+    another; they may overlap for different frames.
+    """
+
+    def detect(self, frame: Frame) -> HasmDetections:
+        """The part that does not need the previous frame's poses."""
+        ...
+
+    def segment_detected(
+        self, frame: Frame, detected: HasmDetections, previous: Hands[HandPose]
+    ) -> HasmOutput:
+        """The four masks from ``detected`` and the previous frame's poses."""
+        ...
+
+
+def downscaled(frame: Frame, max_side_px: int | None) -> tuple[Frame, np.ndarray | None]:
+    """``frame`` shrunk (INTER_AREA) so its longer side is at most ``max_side_px``.
+
+    Returns:
+        (frame, scale_xy): scale_xy is the (2,) float64 small-over-full pixel ratio per axis, or
+        None (and the same frame) when no shrinking is needed or ``max_side_px`` is None.
+    """
+    longer = max(frame.height, frame.width)
+    if max_side_px is None or longer <= max_side_px:
+        return frame, None
+    scale = max_side_px / longer
+    size = (max(2, round(frame.width * scale)), max(2, round(frame.height * scale)))
+    small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+    scale_xy = np.array([size[0] / frame.width, size[1] / frame.height])
+    return Frame(small, frame.index, frame.t_capture_s), scale_xy
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectSchedule:
+    """When HASM's detector may skip a frame and the masks are drawn from the previous frame's
+    poses instead (reusing the tracked hands while they move little, as MediaPipe's own tracker
+    reuses landmarks instead of re-running its palm detector).
+
+    A frame is skipped only when the last detection found both hands, fewer than ``every``
+    frames ago, and the image inside those hands' box (grown by a fifth) changed by at most
+    ``max_motion`` since then: mean absolute difference of grey levels (0-255) on a thumbnail
+    subsampled every ``thumb_step`` pixels.
+
+    Attributes:
+        every: run the detector at least every N frames (1 = every frame, never skip).
+        max_motion: the change limit in grey levels.
+        thumb_step: thumbnail subsampling step, pixels.
+    """
+
+    every: int = 1
+    max_motion: float = 10.0
+    thumb_step: int = 8
+
+    def __post_init__(self) -> None:
+        if self.every < 1 or self.thumb_step < 1 or not self.max_motion >= 0:
+            raise ValueError(f"invalid DetectSchedule: {self}")
+
+
+class _SkipState:
+    """What :class:`DetectSchedule` compares against: the last detection's thumbnail and box."""
+
+    def __init__(self) -> None:
+        self.thumb: np.ndarray | None = None
+        self.box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 thumbnail pixels
+        self.since = 0
+
+
+def _thumbnail(frame: Frame, step: int) -> np.ndarray:
+    """(ceil(H/step), ceil(W/step)) float32 grey thumbnail (plain subsampling: it is cheap)."""
+    small = np.ascontiguousarray(frame.rgb[::step, ::step])
+    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _hands_box(dets: tuple[HandDetection, ...], step: int, shape: tuple[int, ...]):
+    pts = np.concatenate([d.joints_px for d in dets]) / step
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    grow = (hi - lo) / 5.0
+    x0, y0 = np.floor(np.maximum(lo - grow, 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(hi + grow + 1, [shape[1], shape[0]])).astype(int)
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 > x0 and y1 > y0 else None
+
+
+@dataclasses.dataclass(frozen=True)
 class TrackingOptions:
     """When a hand MediaPipe lost is carried over from the pipeline's previous pose.
 
@@ -65,6 +175,11 @@ class LandmarkHasmBaseline:
     Each hand comes from MediaPipe's full-frame detection, or, when MediaPipe loses it, from the
     pipeline's own pose of the previous frame (see :class:`TrackingOptions`). Visible masks are
     the amodal masks minus the nearer other hand (landmark depth, :mod:`silhouette`).
+
+    Implements :class:`TwoPhaseHasm`. With ``detect_max_side_px`` the detector sees a copy of the
+    frame shrunk to that longer side (masks are still drawn at full resolution from the
+    detector's joints scaled back to frame pixels). ``schedule`` lets the detector skip frames
+    (:class:`DetectSchedule`); on a skipped frame both hands are carried over.
     """
 
     name = "baseline-landmarks"
@@ -73,16 +188,59 @@ class LandmarkHasmBaseline:
         self,
         detector_options: MediaPipeHandsOptions = MediaPipeHandsOptions(),
         tracking: TrackingOptions = TrackingOptions(),
+        detect_max_side_px: int | None = None,
+        schedule: DetectSchedule = DetectSchedule(),
     ) -> None:
+        if detect_max_side_px is not None and detect_max_side_px < 32:
+            raise ValueError(f"detect_max_side_px must be >= 32, got {detect_max_side_px}")
         self._detector_options = detector_options
         self._detector = MediaPipeHands(detector_options)
         self._tracking = tracking
-        self._held = {Side.LEFT: 0, Side.RIGHT: 0}
+        self._detect_max_side_px = detect_max_side_px
+        self._schedule = schedule
+        self._skip = _SkipState()  # used by detect() only
+        self._held = {Side.LEFT: 0, Side.RIGHT: 0}  # used by segment_detected() only
 
     def segment(self, frame: Frame, previous: Hands[HandPose]) -> HasmOutput:
         """Four masks from detected or carried-over landmarks; see :class:`Hasm`."""
+        return self.segment_detected(frame, self.detect(frame), previous)
+
+    def detect(self, frame: Frame) -> HasmDetections:
+        """MediaPipe Hands on ``frame`` (shrunk per ``detect_max_side_px``); joints in frame px."""
+        t0 = time.perf_counter()
+        sched = self._schedule
+        thumb = _thumbnail(frame, sched.thumb_step) if sched.every > 1 else None
+        if thumb is not None and self._may_skip(thumb):
+            self._skip.since += 1
+            return HasmDetections((), 1e3 * (time.perf_counter() - t0), ran=False)
+        small, scale_xy = downscaled(frame, self._detect_max_side_px)
+        dets = self._detector.detect(small)
+        if scale_xy is not None:
+            # MediaPipe's pixels are normalised coordinates times the image size, so they scale
+            # by the size ratio alone.
+            dets = [dataclasses.replace(d, joints_px=d.joints_px / scale_xy) for d in dets]
+        if thumb is not None:
+            self._skip.thumb, self._skip.since = thumb, 0
+            both = len(dets) == 2
+            self._skip.box = _hands_box(tuple(dets), sched.thumb_step, thumb.shape) if both else None
+        return HasmDetections(tuple(dets), 1e3 * (time.perf_counter() - t0))
+
+    def _may_skip(self, thumb: np.ndarray) -> bool:
+        st, sched = self._skip, self._schedule
+        if st.box is None or st.thumb is None or st.since + 1 >= sched.every:
+            return False
+        if st.thumb.shape != thumb.shape:
+            return False
+        x0, y0, x1, y1 = st.box
+        change = np.abs(thumb[y0:y1, x0:x1] - st.thumb[y0:y1, x0:x1]).mean()
+        return bool(change <= sched.max_motion)
+
+    def segment_detected(
+        self, frame: Frame, detected: HasmDetections, previous: Hands[HandPose]
+    ) -> HasmOutput:
+        """Four masks from ``detected`` hands and carried-over ``previous`` poses."""
         geoms: Hands[HandGeometry] = Hands()
-        for det in self._detector.detect(frame):
+        for det in detected.detections:
             geoms = geoms.with_side(det.side, HandGeometry(det.joints_px, det.joints_rel_m))
             self._held[det.side] = 0
         for side in (Side.RIGHT, Side.LEFT):
@@ -114,6 +272,7 @@ class LandmarkHasmBaseline:
 
     def reset(self) -> None:
         self._held = {Side.LEFT: 0, Side.RIGHT: 0}
+        self._skip = _SkipState()
         self._detector.close()
         self._detector = MediaPipeHands(self._detector_options)
 

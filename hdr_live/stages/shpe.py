@@ -26,12 +26,9 @@ from hdr_live.geometry import (
 )
 from hdr_live.joints import NUM_JOINTS
 from hdr_live.types import HandCrop
+from hdr_live.weights import WeightsError
 
 MODEL_INPUT_PX = 224
-
-
-class WeightsError(RuntimeError):
-    """A model file is missing, unreadable or not the expected model."""
 
 
 def bundled_landmark_model_path() -> Path:
@@ -59,11 +56,15 @@ class CropPose:
         joints_world_m: (21, 3) float64 metres relative to the wrist, in the HDRM crop's axes
             (x right, y down, z away from the camera).
         presence: hand presence probability in [0, 1].
+        right_score: the network's probability that the patch shows a right hand as it appears
+            in the patch (measured: 0.999 for a person's right hand in an un-mirrored photo,
+            0.04 for the same patch mirrored).
     """
 
     joints_crop_px: np.ndarray
     joints_world_m: np.ndarray
     presence: float
+    right_score: float = 0.5
 
     def to_frame(self, crop: HandCrop) -> tuple[np.ndarray, np.ndarray]:
         """Joints in frame pixels (21, 2) and wrist-relative metres in frame camera axes (21, 3).
@@ -83,11 +84,16 @@ class ShpeOptions:
     Attributes:
         model_path: the .tflite file; None = the one bundled in mediapipe.
         refine: run a second pass on a region re-fitted to the first pass's joints.
+        refine_with_prior: also refine when the first region came from a joint prior. False
+            refines only a first pass over the whole crop; a prior from the same frame (HASM's
+            landmarks) or from the previous frame's SHPE is then used once, as MediaPipe's own
+            tracker does (one network pass per hand instead of two).
         num_threads: TFLite interpreter threads.
     """
 
     model_path: Path | None = None
     refine: bool = True
+    refine_with_prior: bool = True
     num_threads: int = 1
 
 
@@ -117,6 +123,7 @@ class MediaPipeLandmarkShpe:
         # Output order by name: Identity (landmarks), _1 (presence), _2 (handedness), _3 (world).
         self._out_landmarks = names[0]["index"]
         self._out_presence = names[1]["index"]
+        self._out_handedness = names[2]["index"]
         self._out_world = names[3]["index"]
         self.options = options
 
@@ -141,7 +148,9 @@ class MediaPipeLandmarkShpe:
         joints = apply_affine(model_to_image, lm[:, :2].astype(np.float64))
         world[:, :2] = world[:, :2] @ affine_rotation(model_to_image).T
         world -= world[0]
-        return CropPose(joints, world, float(np.clip(presence, 0.0, 1.0)))
+        right = float(self._interp.get_tensor(self._out_handedness).reshape(-1)[0])
+        return CropPose(joints, world, float(np.clip(presence, 0.0, 1.0)),
+                        float(np.clip(right, 0.0, 1.0)))
 
     def estimate(self, crop: HandCrop, prior_crop_px: np.ndarray | None) -> CropPose:
         """21 joints of the hand in a restored HDRM crop.
@@ -152,7 +161,8 @@ class MediaPipeLandmarkShpe:
                 upright, is the first region).
 
         Returns:
-            The better (higher presence) of the first and the refined pass.
+            The better (higher presence) of the first and the refined pass (the first pass
+            alone when refining is off for this case, see :class:`ShpeOptions`).
         """
         if prior_crop_px is not None:
             roi = roi_from_joints(prior_crop_px)
@@ -160,7 +170,9 @@ class MediaPipeLandmarkShpe:
             c = (crop.size_px - 1) / 2.0
             roi = Roi((c, c), crop.size_px / 1.1, 0.0)
         first = self.run_roi(crop.rgb, roi)
-        if not self.options.refine:
+        if not self.options.refine or (
+            prior_crop_px is not None and not self.options.refine_with_prior
+        ):
             return first
         second = self.run_roi(crop.rgb, roi_from_joints(first.joints_crop_px))
         return second if second.presence >= first.presence else first

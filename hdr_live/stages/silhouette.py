@@ -108,22 +108,46 @@ def masks_from_joints(
         HandMasks with (height, width) bool masks; visible ⊆ amodal holds by construction.
     """
     focal = float(focal_px if focal_px is not None else max(height, width))
-    shapes: list[_Shape] = []
-    amodal = {}
-    for side, hand in hands.items():
-        hand_shapes = _hand_shapes(side, hand, focal)
-        canvas = np.zeros((height, width), np.uint8)
-        for s in hand_shapes:
-            _draw(canvas, s, 1)
-        amodal[side] = canvas.astype(bool)
-        shapes.extend(hand_shapes)
-    owner = np.zeros((height, width), np.uint8)  # 0 none, 1 right, 2 left
-    for s in sorted(shapes, key=lambda s: -s.depth_m):
-        _draw(owner, s, 1 if s.side is Side.RIGHT else 2)
-    empty = np.zeros((height, width), bool)
+    per_side = {side: _hand_shapes(side, hand, focal) for side, hand in hands.items()}
+    shapes = [shape for side_shapes in per_side.values() for shape in side_shapes]
+    full = {name: np.zeros((height, width), bool) for name in ("ra", "rv", "la", "lv")}
+    roi = _shapes_roi(shapes, height, width)
+    if roi is not None:
+        # Draw inside the region the shapes can touch only (translation by whole pixels and the
+        # same clipping at the frame's edges give the very pixels a full-frame canvas gets).
+        x0, y0, x1, y1 = roi
+        offset = np.array([x0, y0], np.int32)
+        size = (y1 - y0, x1 - x0)
+        owner = np.zeros(size, np.uint8)  # 0 none, 1 right, 2 left
+        for side, side_shapes in per_side.items():
+            canvas = np.zeros(size, np.uint8)
+            for shape in side_shapes:
+                _draw(canvas, _moved(shape, offset), 1)
+            full["ra" if side is Side.RIGHT else "la"][y0:y1, x0:x1] = canvas.astype(bool)
+        for shape in sorted(shapes, key=lambda s: -s.depth_m):
+            _draw(owner, _moved(shape, offset), 1 if shape.side is Side.RIGHT else 2)
+        full["rv"][y0:y1, x0:x1] = owner == 1
+        full["lv"][y0:y1, x0:x1] = owner == 2
     return HandMasks(
-        right_amodal=amodal.get(Side.RIGHT, empty),
-        right_visible=owner == 1,
-        left_amodal=amodal.get(Side.LEFT, empty),
-        left_visible=owner == 2,
+        right_amodal=full["ra"],
+        right_visible=full["rv"],
+        left_amodal=full["la"],
+        left_visible=full["lv"],
     )
+
+
+def _moved(shape: _Shape, offset: np.ndarray) -> _Shape:
+    return dataclasses.replace(shape, points=shape.points - offset)
+
+
+def _shapes_roi(shapes: list[_Shape], height: int, width: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), exclusive ends, clipped to the frame: every pixel a shape can set."""
+    if not shapes:
+        return None
+    pts = np.concatenate([s.points for s in shapes])
+    margin = max(s.width_px for s in shapes) // 2 + 3
+    x0 = max(int(pts[:, 0].min()) - margin, 0)
+    y0 = max(int(pts[:, 1].min()) - margin, 0)
+    x1 = min(int(pts[:, 0].max()) + margin + 1, width)
+    y1 = min(int(pts[:, 1].max()) + margin + 1, height)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None

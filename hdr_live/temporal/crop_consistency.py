@@ -31,12 +31,24 @@ class CropConsistency:
         """
         out: Hands[HandCrop] = Hands()
         for side in (Side.RIGHT, Side.LEFT):
-            cur = crops.get(side)
-            if cur is None:
-                self._previous.pop(side, None)
-                continue
-            prev = self._previous.get(side)
-            result = cur if prev is None else consistent_crop(prev, cur, self._options)
-            self._previous[side] = result
-            out = out.with_side(side, result)
+            out = out.with_side(side, self.update_side(side, crops.get(side)))
         return out
+
+    def update_side(self, side: Side, crop: HandCrop | None) -> HandCrop | None:
+        """:meth:`update` for one side (None = the side is absent and loses its history).
+
+        The two sides keep separate histories, so each side may be updated from its own thread
+        (one thread per side at a time).
+
+        Raises:
+            ValueError: ``crop`` is of another side, or a singular stored ``crop_to_frame``.
+        """
+        if crop is None:
+            self._previous.pop(side, None)
+            return None
+        if crop.side is not side:
+            raise ValueError(f"a {crop.side.value} crop given as {side.value}")
+        prev = self._previous.get(side)
+        result = crop if prev is None else consistent_crop(prev, crop, self._options)
+        self._previous[side] = result
+        return result

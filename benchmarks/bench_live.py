@@ -1,0 +1,120 @@
+"""End-to-end speed of the live pipeline on a real clip, against MediaPipe Hands in the same run.
+
+Runs the clip through the threaded runtime exactly as ``hdr-live live`` does (capture thread
+decoding the video, prepare thread = HASM's detector, inference thread = HASM masks + HDRM +
+SHPE, smoothing hook), and MediaPipe Hands (model complexity 1, full frame) through the same
+runtime on the same frames. Rounds alternate the order of the two modes so both see the same
+machine load. Per round and mode:
+
+- throughput pass: every frame of the clip, file semantics (no frame lost), as fast as possible;
+  fps = results per second between the first and the last result.
+- latency pass: the clip fed like a camera (paced at its frame rate, newest frame only,
+  monotonic capture stamps); latency = capture → result delivered.
+
+Last line: ``fps=<hdr fps> latency_ms_p95=<hdr p95> ratio_to_mediapipe=<mp fps / hdr fps>``
+(medians over rounds). Per-stage milliseconds are printed before it.
+
+Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--speed reference]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from hdr_live.io.sources import VideoFileSource  # noqa: E402
+from hdr_live.live.config import LiveSettings, Smoothing, SpeedOptions  # noqa: E402
+from hdr_live.live.measure import RunRecord, load_average, run_frames  # noqa: E402
+from hdr_live.live.sources import paced  # noqa: E402
+from hdr_live.pipeline import Mode  # noqa: E402
+from hdr_live.types import Frame  # noqa: E402
+
+REAL_CLIP = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared/real/video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
+)
+
+
+def clip_frames(path: Path, limit: int | None):
+    """The clip's frames, decoded as iterated (on the runtime's capture thread)."""
+    with VideoFileSource(path) as source:
+        yield from itertools.islice(source, limit)
+
+
+def camera_like(path: Path, limit: int | None):
+    """The clip paced at its frame rate with monotonic capture stamps, like a camera."""
+    for frame in paced(clip_frames(path, limit)):
+        yield Frame(frame.rgb, frame.index, time.monotonic())
+
+
+def describe(name: str, run: RunRecord) -> str:
+    s, r = run.stage_ms.mean(axis=0), run.runtime_ms.mean(axis=0)
+    stages = (
+        f"HASM {s[0]:.1f} HDRM {s[1]:.1f} SHPE {s[2]:.1f}" if s[3] == 0 else f"MediaPipe {s[3]:.1f}"
+    )
+    return (
+        f"  {name:9s} fps {run.fps:5.1f} | ms/frame: {stages} | decode {r[0]:.1f} "
+        f"prepare {r[1]:.1f} finish {r[2]:.1f} smooth {r[3]:.2f} | both hands "
+        f"{100 * np.mean(run.hands == 2):.1f}% | load {load_average()}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clip", type=Path, default=REAL_CLIP)
+    parser.add_argument("--frames", type=int, default=None, help="frames per pass (all)")
+    parser.add_argument("--latency-frames", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--speed", choices=["default", "reference"], default="default")
+    parser.add_argument("--smoothing", choices=[s.value for s in Smoothing], default="one_euro")
+    args = parser.parse_args()
+    if not args.clip.is_file():
+        print(f"bench_live: clip not found: {args.clip}", file=sys.stderr)
+        return 2
+    speed = SpeedOptions() if args.speed == "default" else SpeedOptions.reference()
+    smoothing = Smoothing(args.smoothing)
+    print(f"bench_live: {args.clip.name}, speed={speed}, smoothing={smoothing.value}")
+    print(f"load average at start: {load_average()} ({os.cpu_count()} CPUs)")
+    fps = {Mode.HDR: [], Mode.MEDIAPIPE: []}
+    p95 = {Mode.HDR: [], Mode.MEDIAPIPE: []}
+    ratios = []
+    for round_ in range(args.rounds):
+        order = [Mode.HDR, Mode.MEDIAPIPE] if round_ % 2 == 0 else [Mode.MEDIAPIPE, Mode.HDR]
+        print(f"round {round_ + 1}/{args.rounds}")
+        got = {}
+        for mode in order:
+            settings = LiveSettings(mode=mode, smoothing=smoothing)
+            mode_speed = speed if mode is Mode.HDR else dataclasses.replace(speed, pipelined=True)
+            run = run_frames(clip_frames(args.clip, args.frames), settings, mode_speed,
+                             keep_results=False)
+            print(describe(mode.value, run), flush=True)
+            live = run_frames(camera_like(args.clip, args.latency_frames), settings, mode_speed,
+                              is_live=True, keep_results=False)
+            lat = np.nanpercentile(live.capture_latency_ms, [50, 95])
+            print(f"  {'':9s} camera-like at the clip's rate: {live.fps:.1f} fps processed, "
+                  f"{live.frames_dropped} of {live.frames_read} frames dropped, latency p50 "
+                  f"{lat[0]:.0f} ms p95 {lat[1]:.0f} ms", flush=True)
+            got[mode] = run.fps
+            fps[mode].append(run.fps)
+            p95[mode].append(lat[1])
+        ratios.append(got[Mode.MEDIAPIPE] / got[Mode.HDR])
+    print(f"load average at end: {load_average()}")
+    print(f"mediapipe: fps={np.median(fps[Mode.MEDIAPIPE]):.2f} "
+          f"latency_ms_p95={np.median(p95[Mode.MEDIAPIPE]):.1f}")
+    print(f"fps={np.median(fps[Mode.HDR]):.2f} latency_ms_p95={np.median(p95[Mode.HDR]):.1f} "
+          f"ratio_to_mediapipe={np.median(ratios):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Contact sheet of HASM masks on real frames: baseline (landmark silhouettes) vs learned.
+
+Reads ../shared/real (third-party footage, never copied into the repo) and writes a PNG with,
+per frame: the image, the baseline masks, the learned masks (red = right, green = left; light =
+amodal, strong = visible).
+
+    python benchmarks/hasm_real_sheet.py --out docs/hasm_real_contact_sheet.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hdr_live.io.sources import read_image
+from hdr_live.render import OverlayOptions, draw_overlay
+from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hasm_learned import LearnedHasm, load_torch_mask_net
+from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.palm_detector import PalmReacquirer
+from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.stages.silhouette import masks_from_joints
+from hdr_live.types import Frame, FrameResult, Hands, StageTimings
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
+CLIP = REAL / "video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
+IMAGES = ["ih26m_cap03_0390_dh_touchROM_cam400026_f69148.jpg",
+          "ih26m_zju_image26168_hands_overlapping.jpg", "intaghand_demo1_fingers_crossed_256.jpg",
+          "interwild_demo_eating_two_hands_holding.jpg"]
+CLIP_FRAMES = [60, 120, 260, 330, 450]
+
+
+def _frames() -> list[np.ndarray]:
+    out = [read_image(REAL / name) for name in IMAGES]
+    cap = cv2.VideoCapture(str(CLIP))
+    for i in range(max(CLIP_FRAMES) + 1):
+        ok, bgr = cap.read()
+        if ok and i in CLIP_FRAMES:
+            out.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    return out
+
+
+def _tile(frame: Frame, masks, width: int = 320) -> np.ndarray:
+    res = FrameResult(frame, masks, Hands(), Hands(), StageTimings())
+    img = draw_overlay(res, None, OverlayOptions(insets=False))
+    h = round(img.shape[0] * width / img.shape[1])
+    return cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--weights", type=Path, default=Path("weights/hasm_mitb0.safetensors"))
+    p.add_argument("--out", type=Path, default=Path("docs/hasm_real_contact_sheet.png"))
+    args = p.parse_args()
+    net, spec = load_torch_mask_net(args.weights)
+    detector = MediaPipeHands(MediaPipeHandsOptions(static_image_mode=True))
+    reacquirer = PalmReacquirer(MediaPipeLandmarkShpe())
+    rows = []
+    for rgb in _frames():
+        frame = Frame(rgb, 0, 0.0)
+        tracker = HandPriorTracker(detector, TrackerOptions(reacquire_every=1), reacquirer)
+        learned = LearnedHasm(net, spec, tracker).segment(frame, Hands())
+        base = masks_from_joints(Hands(**{s.value: g for s, g in
+                                          HandPriorTracker(detector, TrackerOptions(reacquire_every=1), reacquirer)
+                                          .update(frame, Hands()).items()}),
+                                 frame.height, frame.width)
+        tiles = [_tile(frame, base), _tile(frame, learned.masks)]
+        h = max(t.shape[0] for t in tiles)
+        rows.append(np.hstack([cv2.copyMakeBorder(t, 0, h - t.shape[0], 0, 0, cv2.BORDER_CONSTANT)
+                               for t in tiles]))
+    sheet = np.vstack(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(args.out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    print(f"wrote {args.out} ({len(rows)} frames: left column baseline, right column learned)")
+
+
+if __name__ == "__main__":
+    main()

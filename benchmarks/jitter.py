@@ -1,0 +1,116 @@
+"""Jitter of the joints on a real clip: HDR raw vs smoothed (One-Euro, Kalman) vs MediaPipe.
+
+Runs the clip through the threaded runtime as the live app does (default speed options), with
+smoothing off to get the raw poses; the smoothers are then applied to that sequence with the
+frames' capture times (they are causal, so this equals smoothing online). MediaPipe Hands
+(model complexity 1, full frame) runs on the same frames.
+
+Jitter: mean joint acceleration, |x[t+1] − 2x[t] + x[t−1]| in px/frame², averaged over the 21
+joints and the frames where the hand is present three frames in a row
+(:func:`hdr_live.temporal.smoothing.mean_joint_acceleration_px`), then over the two hands.
+Added latency: the time shift (frames, 0.05 steps) that best aligns the smoothed joints with the
+raw ones, ``argmin_τ mean |smoothed(t) − raw(t − τ)|`` with raw linearly interpolated.
+
+Usage: .venv/bin/python benchmarks/jitter.py [--frames N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from hdr_live.io.sources import VideoFileSource  # noqa: E402
+from hdr_live.joints import Side  # noqa: E402
+from hdr_live.live.config import LiveSettings, Smoothing  # noqa: E402
+from hdr_live.live.measure import load_average, run_frames  # noqa: E402
+from hdr_live.pipeline import Mode  # noqa: E402
+from hdr_live.temporal.smoothing import PoseSmoother, mean_joint_acceleration_px  # noqa: E402
+from hdr_live.types import FrameResult, HandPose, Hands  # noqa: E402
+
+REAL_CLIP = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared/real/video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
+)
+
+
+def jitter(seq: list[Hands[HandPose]]) -> tuple[float, dict[Side, float]]:
+    """(mean over hands, per hand) mean joint acceleration in px/frame²."""
+    per = {}
+    for side in Side:
+        try:
+            per[side] = mean_joint_acceleration_px([p.get(side) for p in seq])
+        except ValueError:
+            continue
+    return float(np.mean(list(per.values()))), per
+
+
+def smoothed(results: list[FrameResult], smoothing: Smoothing) -> list[Hands[HandPose]]:
+    smoother = PoseSmoother(smoothing.smoother_options())
+    return [smoother.smooth(r.poses, r.frame.t_capture_s) for r in results]
+
+
+def added_latency_frames(raw: list[Hands[HandPose]], out: list[Hands[HandPose]]) -> float:
+    """The shift τ in frames (0..3) minimising mean |out(t) − raw(t − τ)| over both hands."""
+    shifts = np.arange(0.0, 3.0001, 0.05)
+    cost = np.zeros(len(shifts))
+    for i, tau in enumerate(shifts):
+        k, frac = int(np.floor(tau)), tau - np.floor(tau)
+        errs = []
+        for t in range(k + 1, len(raw)):
+            for side in Side:
+                a, b0, b1 = out[t].get(side), raw[t - k].get(side), raw[t - k - 1].get(side)
+                if a is None or b0 is None or b1 is None:
+                    continue
+                ref = (1 - frac) * b0.joints_px + frac * b1.joints_px
+                errs.append(np.linalg.norm(a.joints_px - ref, axis=1).mean())
+        cost[i] = np.mean(errs)
+    return float(shifts[int(np.argmin(cost))])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clip", type=Path, default=REAL_CLIP)
+    parser.add_argument("--frames", type=int, default=None)
+    args = parser.parse_args()
+    if not args.clip.is_file():
+        print(f"jitter: clip not found: {args.clip}", file=sys.stderr)
+        return 2
+    print(f"jitter: {args.clip.name}; load average {load_average()}")
+
+    def frames():
+        with VideoFileSource(args.clip) as source:
+            yield from itertools.islice(source, args.frames)
+
+    runs = {}
+    for mode in (Mode.HDR, Mode.MEDIAPIPE):
+        rec = run_frames(frames(), LiveSettings(mode=mode, smoothing=Smoothing.OFF))
+        runs[mode] = rec.results
+    rows = []
+    for mode, results in runs.items():
+        raw = [r.poses for r in results]
+        rows.append((f"{mode.value} raw", raw, 0.0))
+        for kind in (Smoothing.ONE_EURO, Smoothing.KALMAN):
+            out = smoothed(results, kind)
+            rows.append((f"{mode.value} {kind.value}", out, added_latency_frames(raw, out)))
+    mp_raw = jitter(rows[3][1])[0]
+    for name, seq, lag in rows:
+        mean, per = jitter(seq)
+        sides = ", ".join(f"{s.value} {v:.2f}" for s, v in per.items())
+        print(f"{name:22s} jitter {mean:5.2f} px/frame² ({sides}); {mean / mp_raw:4.2f}× "
+              f"MediaPipe raw; added latency {lag:.2f} frames")
+    hdr_one_euro = jitter(rows[1][1])[0]
+    print(f"jitter_hdr_raw={jitter(rows[0][1])[0]:.2f} jitter_hdr_one_euro={hdr_one_euro:.2f} "
+          f"jitter_mediapipe={mp_raw:.2f} lag_one_euro_frames={rows[1][2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
