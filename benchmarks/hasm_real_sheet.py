@@ -1,7 +1,7 @@
 """Contact sheet of HASM masks on real frames: baseline (landmark silhouettes) vs learned.
 
 Reads ../shared/real (third-party footage, never copied into the repo) and writes a PNG with,
-per frame: the image, the baseline masks, the learned masks (red = right, green = left; light =
+per frame: the baseline masks and the learned masks, both from the same joint prior (red = right, green = left; light =
 amodal, strong = visible).
 
     python benchmarks/hasm_real_sheet.py --out docs/hasm_real_contact_sheet.png
@@ -18,7 +18,7 @@ import numpy as np
 from hdr_live.io.sources import read_image
 from hdr_live.render import OverlayOptions, draw_overlay
 from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
-from hdr_live.stages.hasm_learned import LearnedHasm, load_torch_mask_net
+from hdr_live.stages.hasm_learned import LearnedHasm, load_mask_net
 from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.palm_detector import PalmReacquirer
 from hdr_live.stages.shpe import MediaPipeLandmarkShpe
@@ -55,18 +55,17 @@ def main() -> None:
     p.add_argument("--weights", type=Path, default=Path("weights/hasm_mitb0.safetensors"))
     p.add_argument("--out", type=Path, default=Path("docs/hasm_real_contact_sheet.png"))
     args = p.parse_args()
-    net, spec = load_torch_mask_net(args.weights)
+    net, spec = load_mask_net(args.weights)
     detector = MediaPipeHands(MediaPipeHandsOptions(static_image_mode=True))
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe())
     rows = []
     for rgb in _frames():
         frame = Frame(rgb, 0, 0.0)
         tracker = HandPriorTracker(detector, TrackerOptions(reacquire_every=1), reacquirer)
+        prior = tracker.update(frame, Hands())
+        base = masks_from_joints(prior, frame.height, frame.width)
+        tracker.reset()
         learned = LearnedHasm(net, spec, tracker).segment(frame, Hands())
-        base = masks_from_joints(Hands(**{s.value: g for s, g in
-                                          HandPriorTracker(detector, TrackerOptions(reacquire_every=1), reacquirer)
-                                          .update(frame, Hands()).items()}),
-                                 frame.height, frame.width)
         tiles = [_tile(frame, base), _tile(frame, learned.masks)]
         h = max(t.shape[0] for t in tiles)
         rows.append(np.hstack([cv2.copyMakeBorder(t, 0, h - t.shape[0], 0, 0, cv2.BORDER_CONSTANT)

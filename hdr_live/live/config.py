@@ -2,10 +2,11 @@
 
 The speed-ups (all measured by ``benchmarks/bench_live.py``; none drops a stage):
 
-- HASM's MediaPipe detector runs on the frame shrunk to ``detect_max_side_px``: HASM only needs
-  coarse joints to draw its masks and to place the crops (on the real clip the hands found and
-  the joints are the same as at full resolution; the lite landmark model was measured too and
-  loses hands: both hands in 83 % of the frames instead of 87 %).
+- HASM's MediaPipe detector runs on the frame shrunk to ``detect_max_side_px`` (640): HASM only
+  needs coarse joints to draw its masks and place the crops. It costs the same as at full
+  resolution (MediaPipe's time is its networks' fixed-size passes: 22.4 vs 21.9 ms a frame) but
+  on the real clip the joints came out steadier (jitter raw 7.00 vs 7.75 px/frame², smoothed
+  3.12 vs 3.61), so it is kept.
 - HASM's detector skips frames while both hands are tracked and the image around them changes
   little (:class:`~hdr_live.stages.hasm.DetectSchedule`); the masks are then drawn from the
   previous frame's poses.
@@ -14,6 +15,11 @@ The speed-ups (all measured by ``benchmarks/bench_live.py``; none drops a stage)
   frame, or the previous frame's pose), as MediaPipe's own tracker does.
 - The two hands' HDRM and SHPE run at the same time (two TFLite interpreters).
 - The runtime is pipelined: HASM's detector of frame t+1 runs while HDRM/SHPE of frame t run.
+
+Measured and left off: HASM detector's lite landmark model (``detect_model_complexity=0``) is
+cheaper but loses hands (both hands in 83 % of the frames instead of 87 %); SHPE with the lite
+model is 6 ms a frame cheaper but worse (jitter 8.5 vs 7.0, 2D distance to MediaPipe p90 10.9
+vs 6.3 px); the constant-velocity carry-over of skipped hands did not help.
 """
 
 from __future__ import annotations

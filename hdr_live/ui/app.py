@@ -103,6 +103,9 @@ def run_live_app(options: LiveAppOptions) -> int:
         source.close()
         for s, handler in previous.items():
             signal.signal(s, handler)
+    fps = session.mean_fps
+    print(f"hdr-live: {session.results_count} frames shown"
+          + ("" if fps is None else f", {fps:.1f} fps on average"), file=sys.stderr)
     recording = session.last_recording
     if recording is not None:
         print(f"hdr-live: recording saved: {recording}", file=sys.stderr)

@@ -77,8 +77,8 @@ class SkeletonStyle:
         grid_m: floor grid spacing (metres).
     """
 
-    width_px: int = 400
-    height_px: int = 300
+    width_px: int = 360
+    height_px: int = 270
     joint_radius_m: float = 0.007
     bone_radius_m: float = 0.0042
     floor_gap_m: float = 0.05

@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QSize
-from PyQt6.QtWidgets import QSizePolicy
 
 from hdr_live.joints import Side
 from hdr_live.live.placement import joints_camera_m
@@ -38,7 +37,6 @@ class Skeleton3DView(ImageView):
         follow: float = 0.25,
     ) -> None:
         super().__init__("3D view: waiting for hands", QSize(240, 180))
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._renderer = SkeletonRenderer(style)
         self._camera = THREE_QUARTER
         self._zoom = 1.0

@@ -13,13 +13,17 @@ from hdr_live.ui.qimage import pixmap_from_rgb
 
 
 class ImageView(QLabel):
-    """Shows an RGB numpy image scaled to the widget, keeping its aspect ratio."""
+    """Shows an RGB numpy image scaled to the widget, keeping its aspect ratio.
+
+    Its size policy ignores the image's size, so a new image never re-lays out (and repaints)
+    the whole window; only this label repaints.
+    """
 
     def __init__(self, placeholder: str = "", minimum: QSize = QSize(160, 120)) -> None:
         super().__init__(placeholder)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(minimum)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setStyleSheet("background: #181818; color: #aaa;")
         self._pixmap: QPixmap | None = None
 
@@ -42,6 +46,11 @@ class ImageView(QLabel):
         if self._pixmap is None:
             return
         size = self.contentsRect().size()
+        pw, ph = self._pixmap.width(), self._pixmap.height()
+        fits = pw <= size.width() and ph <= size.height()
+        if fits and (pw >= size.width() - 2 or ph >= size.height() - 2):
+            self.setPixmap(self._pixmap)  # already shrunk to fit by the producer
+            return
         self.setPixmap(
             self._pixmap.scaled(
                 size,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -54,6 +55,7 @@ class LiveWindow(QMainWindow):
         self.controls = ControlBar(session.settings)
         self.stats = QLabel("starting…")
         self.stats.setTextFormat(Qt.TextFormat.RichText)
+        self.stats.setFixedHeight(self.stats.sizeHint().height() + 6)
         self.banner = QLabel("")
         self.banner.setStyleSheet("background: #7a1010; color: white; padding: 4px;")
         self.banner.hide()
@@ -62,6 +64,9 @@ class LiveWindow(QMainWindow):
         self.controls.record_toggled.connect(self._record_toggled)
         self._seq = 0
         self._stopped = False
+        self.crops_rate_hz = 15.0
+        self.stats_rate_hz = 4.0
+        self._crops_shown = self._stats_shown = 0.0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.poll)
         self._timer.start(poll_ms)
@@ -105,13 +110,21 @@ class LiveWindow(QMainWindow):
             self.statusBar().showMessage("end of the input; close the window to quit")
 
     def show_view(self, view: LiveView) -> None:
-        """Put one result on screen."""
-        self.video.set_rgb(view.overlay_rgb)
-        self.crops.show_crops(view.result.crops)
+        """Put one result on screen (the crops panel at most ``crops_rate_hz``)."""
+        area = self.video.contentsRect().size()
+        self.session.display_size = (area.width(), area.height())
+        self.video.set_rgb(view.display_rgb)
+        now = time.monotonic()
+        if now - self._crops_shown >= 1.0 / self.crops_rate_hz:
+            self.crops.show_crops(view.result.crops)
+            self._crops_shown = now
         self.view3d.update_result(view.result)
-        self.stats.setText(stats_text(view, self.view3d.render_ms))
-        if view.recording is not None:
-            self.statusBar().showMessage(f"recording to {view.recording}")
+        if now - self._stats_shown >= 1.0 / self.stats_rate_hz:
+            self.stats.setText(stats_text(view, self.view3d.render_ms))
+            self._stats_shown = now
+        message = None if view.recording is None else f"recording to {view.recording}"
+        if message is not None and self.statusBar().currentMessage() != message:
+            self.statusBar().showMessage(message)
 
     def _settings_changed(self, settings: LiveSettings) -> None:
         self.session.settings = settings
