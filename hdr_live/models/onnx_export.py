@@ -31,6 +31,27 @@ def export_onnx(model, in_channels: int, size_px: int, path: Path, opset: int = 
     return path
 
 
+def cpu_session(path: Path, threads: int = 2):
+    """An ONNX Runtime inference session on the CPU provider.
+
+    Raises:
+        hdr_live.weights.WeightsError: the file is missing or not a loadable ONNX model.
+    """
+    import onnxruntime as ort
+
+    from hdr_live.weights import WeightsError
+
+    if not Path(path).is_file():
+        raise WeightsError(f"ONNX model not found: {path}")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise WeightsError(f"cannot load ONNX model {path}: {exc}") from exc
+
+
 class OnnxMaskNet:
     """Runs an exported HASM network with ONNX Runtime on the CPU.
 
@@ -39,20 +60,7 @@ class OnnxMaskNet:
     """
 
     def __init__(self, path: Path, threads: int = 2) -> None:
-        import onnxruntime as ort
-
-        from hdr_live.weights import WeightsError
-
-        if not Path(path).is_file():
-            raise WeightsError(f"ONNX model not found: {path}")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(path), opts,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise WeightsError(f"cannot load ONNX model {path}: {exc}") from exc
+        self._session = cpu_session(path, threads)
         self._input = self._session.get_inputs()[0].name
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

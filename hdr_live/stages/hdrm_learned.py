@@ -69,18 +69,9 @@ class OnnxHdrNet:
     """
 
     def __init__(self, path: Path, threads: int = 2) -> None:
-        import onnxruntime as ort
+        from hdr_live.models.onnx_export import cpu_session
 
-        if not Path(path).is_file():
-            raise WeightsError(f"ONNX model not found: {path}")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(path), opts,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise WeightsError(f"cannot load ONNX model {path}: {exc}") from exc
+        self._session = cpu_session(path, threads)
 
     def __call__(self, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
         return self._session.run(None, {"x": np.ascontiguousarray(x, np.float32),
