@@ -10,7 +10,7 @@ from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.hasm_net import HasmSpec
 from hdr_live.stages.hasm_learned import load_torch_mask_net
 from training.hasm_data import PriorNoise, degrade_joints, hand_only, hasm_example
-from training.synth.render_mode import render_sample
+from training.synth.render_mode import RenderOptions, render_sample
 from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
 from training.synth_dataset import open_split
 from training.train_hasm import Run, TrainConfig, export, iou_per_mask, train
@@ -25,7 +25,7 @@ def tiny_dataset(tmp_path_factory):
     make_folders(root)
     entries = []
     for i in range(4):
-        e = write_sample(root, render_sample(11, i))
+        e = write_sample(root, render_sample(11, i, RenderOptions(bank_size=2)))
         entries.append(IndexEntry(e.id, "val" if i == 3 else "train", e.source))
     write_index(root, entries, 11, 256)
     return root
