@@ -27,8 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 
 import numpy as np  # noqa: E402
 
@@ -39,10 +38,6 @@ from hdr_live.live.sources import paced  # noqa: E402
 from hdr_live.pipeline import Mode  # noqa: E402
 from hdr_live.types import Frame  # noqa: E402
 
-REAL_CLIP = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared/real/video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
-)
 
 
 def clip_frames(path: Path, limit: int | None):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _real import REAL_CLIP, REAL_DIR
 
 from hdr_live.io.sources import read_image
 from hdr_live.render import OverlayOptions, draw_overlay
@@ -25,8 +26,7 @@ from hdr_live.stages.shpe import MediaPipeLandmarkShpe
 from hdr_live.stages.silhouette import masks_from_joints
 from hdr_live.types import Frame, FrameResult, Hands, StageTimings
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
-CLIP = REAL / "video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
+REAL, CLIP = REAL_DIR, REAL_CLIP
 IMAGES = ["ih26m_cap03_0390_dh_touchROM_cam400026_f69148.jpg",
           "ih26m_zju_image26168_hands_overlapping.jpg", "intaghand_demo1_fingers_crossed_256.jpg",
           "interwild_demo_eating_two_hands_holding.jpg"]

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 
 import numpy as np  # noqa: E402
 
@@ -35,10 +33,6 @@ from hdr_live.pipeline import Mode  # noqa: E402
 from hdr_live.temporal.smoothing import PoseSmoother, mean_joint_acceleration_px  # noqa: E402
 from hdr_live.types import FrameResult, HandPose, Hands  # noqa: E402
 
-REAL_CLIP = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared/real/video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
-)
 
 
 def jitter(seq: list[Hands[HandPose]]) -> tuple[float, dict[Side, float]]:
