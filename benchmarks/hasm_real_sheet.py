@@ -1,8 +1,10 @@
-"""Contact sheet of HASM masks on real frames: baseline (landmark silhouettes) vs learned.
+"""Contact sheet of HASM masks and HDRM restored crops on real frames.
 
 Reads ../shared/real (third-party footage, never copied into the repo) and writes a PNG with,
-per frame: the baseline masks and the learned masks, both from the same joint prior (red = right, green = left; light =
-amodal, strong = visible).
+per frame: the baseline masks and the learned masks, both from the same joint prior (red = right,
+green = left; light = amodal, strong = visible); then for each hand (right, then left mirrored)
+the HDRM input crop with M_D outlined in yellow and M_R in cyan, HDRNet's restored crop and the
+inpainting baseline's restored crop, all from the learned masks.
 
     python benchmarks/hasm_real_sheet.py --out docs/hasm_real_contact_sheet.png
 """
@@ -19,7 +21,10 @@ from _real import REAL_CLIP, REAL_DIR
 from hdr_live.io.sources import read_image
 from hdr_live.render import OverlayOptions, draw_overlay
 from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
+from hdr_live.joints import Side
 from hdr_live.stages.hasm_learned import LearnedHasm, load_mask_net
+from hdr_live.stages.hdrm import Hdrm, InpaintRestorerBaseline
+from hdr_live.stages.hdrm_learned import load_hdrm
 from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.palm_detector import PalmReacquirer
 from hdr_live.stages.shpe import MediaPipeLandmarkShpe
@@ -50,11 +55,34 @@ def _tile(frame: Frame, masks, width: int = 320) -> np.ndarray:
     return cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA)
 
 
+def _outlined(crop) -> np.ndarray:
+    img = crop.input_rgb.copy()
+    for mask, colour in ((crop.m_d, (255, 230, 0)), (crop.m_r, (0, 230, 255))):
+        contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(img, contours, -1, colour, 2)
+    return img
+
+
+def _crop_tiles(frame: Frame, masks, hdrms: list[Hdrm], size: int = 128) -> list[np.ndarray]:
+    tiles = []
+    for side in (Side.RIGHT, Side.LEFT):
+        crops = [h.process_side(frame, masks, side) for h in hdrms]
+        if crops[0] is None:
+            tiles += [np.zeros((size, size, 3), np.uint8)] * (1 + len(hdrms))
+            continue
+        imgs = [_outlined(crops[0])] + [c.rgb for c in crops]
+        tiles += [cv2.resize(i, (size, size), interpolation=cv2.INTER_AREA) for i in imgs]
+    return tiles
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights", type=Path, default=Path("weights/hasm_mitb0.safetensors"))
+    p.add_argument("--hdrm-weights", type=Path, default=Path("weights/hdrm_hdrnet.safetensors"))
     p.add_argument("--out", type=Path, default=Path("docs/hasm_real_contact_sheet.png"))
     args = p.parse_args()
+    hdrms = [Hdrm(load_hdrm(args.hdrm_weights)), Hdrm(InpaintRestorerBaseline())]
     net, spec = load_mask_net(args.weights)
     detector = MediaPipeHands(MediaPipeHandsOptions(static_image_mode=True))
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe())
@@ -66,14 +94,16 @@ def main() -> None:
         base = masks_from_joints(prior, frame.height, frame.width)
         tracker.reset()
         learned = LearnedHasm(net, spec, tracker).segment(frame, Hands())
-        tiles = [_tile(frame, base), _tile(frame, learned.masks)]
+        tiles = [_tile(frame, base), _tile(frame, learned.masks)] + \
+            _crop_tiles(frame, learned.masks, hdrms)
         h = max(t.shape[0] for t in tiles)
         rows.append(np.hstack([cv2.copyMakeBorder(t, 0, h - t.shape[0], 0, 0, cv2.BORDER_CONSTANT)
                                for t in tiles]))
     sheet = np.vstack(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    print(f"wrote {args.out} ({len(rows)} frames: left column baseline, right column learned)")
+    print(f"wrote {args.out} ({len(rows)} frames; columns: baseline masks, learned masks, then "
+          "per hand (right, left): input crop with M_D yellow / M_R cyan, HDRNet, inpainting)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,15 @@ def _add_stage_choices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hdrm", choices=["baseline", "learned"], default="baseline",
                    help="HDRM restorer in hdr mode: OpenCV inpainting (baseline, default) or "
                         "HDRNet (learned)")
+    _add_device_choices(p)
+
+
+def _add_device_choices(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where learned networks run: CUDA when available (auto, default), the "
+                        "CPU, or CUDA (an error without it)")
+    p.add_argument("--tensorrt", action="store_true",
+                   help="compile learned networks with torch-tensorrt (CUDA, extra 'gpu')")
 
 
 def _add_process(sub: argparse._SubParsersAction) -> None:
@@ -94,6 +103,11 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--smoothing", choices=["off", "one_euro", "kalman"], default="one_euro")
     p.add_argument("--flow", action="store_true", help="optical-flow consistency of the crops")
     p.add_argument("--mirror", action="store_true", help="mirror the view (selfie)")
+    p.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto",
+                   help="HASM backend: auto = learned on CUDA, landmark baseline on the CPU")
+    p.add_argument("--hdrm", choices=["auto", "baseline", "learned"], default="auto",
+                   help="HDRM restorer: auto = HDRNet on CUDA, inpainting on the CPU")
+    _add_device_choices(p)
     p.add_argument("--loop", action="store_true", help="replay the clip forever")
     p.add_argument("--no-pace", action="store_true",
                    help="play the clip as fast as it is processed, not at its frame rate")
@@ -141,13 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hdr-live`` console script; returns the exit code."""
     _configure_logging()
     args = build_parser().parse_args(argv)
+    from hdr_live.accel.device import DeviceError
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError
     from hdr_live.weights import WeightsError
 
     try:
         return args.run(args)
-    except (CliError, InputError, VideoWriteError, WeightsError, OSError) as exc:
+    except (CliError, DeviceError, InputError, VideoWriteError, WeightsError, OSError) as exc:
         print(f"hdr-live: error: {exc}", file=sys.stderr)
         return 2
 

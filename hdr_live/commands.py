@@ -10,6 +10,7 @@ import sys
 
 from tqdm import tqdm
 
+from hdr_live.accel.device import CPU, DevicePreference, resolve_device
 from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
 from hdr_live.eval2d import HandEval, evaluate_image, find_ground_truth, load_ground_truth
 from hdr_live.io.pose_log import PoseLogWriter
@@ -33,15 +34,32 @@ def _check_outputs(args: argparse.Namespace, single_image: bool) -> None:
         raise CliError("--max-frames must be at least 1")
 
 
+def stage_options(args: argparse.Namespace, still_images: bool) -> PipelineOptions:
+    """Pipeline options from the shared CLI flags (``--hasm/--hdrm/--device/--tensorrt``).
+
+    The device is resolved only when a learned stage needs it (a baseline-only pipeline never
+    imports PyTorch); the choice and its reason go to stderr.
+
+    Raises:
+        hdr_live.accel.device.DeviceError: ``--device cuda`` on a machine without CUDA.
+    """
+    hasm, hdrm = HasmKind(args.hasm), HdrmKind(args.hdrm)
+    device = CPU
+    if args.mode == Mode.HDR.value and (hasm is HasmKind.LEARNED or hdrm is HdrmKind.LEARNED):
+        device = resolve_device(DevicePreference(args.device))
+        print(f"hdr-live: device {device.name} ({device.reason})", file=sys.stderr)
+    return PipelineOptions(input_mirrored=getattr(args, "mirrored", False),
+                           still_images=still_images, hasm=hasm, hdrm=hdrm, device=device,
+                           tensorrt=args.tensorrt)
+
+
 def process_command(args: argparse.Namespace) -> int:
     """``hdr-live process``: see the CLI help. Returns the exit code."""
     source = open_source(args.input, folder_fps=args.fps)
     single_image = isinstance(source, ImageSource)
     _check_outputs(args, single_image)
     # A folder of images is taken as a sequence (e.g. a Tzionas-style clip): tracking stays on.
-    options = PipelineOptions(input_mirrored=args.mirrored, still_images=single_image,
-                              hasm=HasmKind(args.hasm), hdrm=HdrmKind(args.hdrm))
-    pipeline = build_pipeline(Mode(args.mode), options)
+    pipeline = build_pipeline(Mode(args.mode), stage_options(args, single_image))
     print(f"hdr-live: {pipeline.description}", file=sys.stderr)
     overlay = OverlayOptions(caption=pipeline.description)
     image_out = args.out is not None and args.out.suffix.lower() in IMAGE_SUFFIXES
@@ -94,8 +112,7 @@ def _fmt(value: float, unit: str) -> str:
 def eval2d_command(args: argparse.Namespace) -> int:
     """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
     files = find_ground_truth(args.gt_dir)
-    pipeline = build_pipeline(Mode(args.mode), PipelineOptions(
-        still_images=True, hasm=HasmKind(args.hasm), hdrm=HdrmKind(args.hdrm)))
+    pipeline = build_pipeline(Mode(args.mode), stage_options(args, True))
     print(f"# {pipeline.description}")
     evals: list[HandEval] = []
     try:

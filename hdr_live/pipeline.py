@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
+from hdr_live.accel.device import CPU, Device
 from hdr_live.joints import Side
 from hdr_live.stages.hasm import Hasm, HasmDetections, LandmarkHasmBaseline, TwoPhaseHasm
 from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
@@ -67,6 +68,10 @@ class PipelineOptions:
         hasm: HASM backend (``hdr`` mode); the learned one by default (it beats the baseline
             on the real clip and images: see README).
         hdrm: HDRM restorer (``hdr`` mode).
+        device: where the learned networks run (:func:`hdr_live.accel.device.resolve_device`);
+            the CPU by default.
+        tensorrt: compile the learned networks with torch-tensorrt (CUDA only; ignored on the
+            CPU, see :func:`hdr_live.accel.tensorrt.maybe_compile`).
     """
 
     input_mirrored: bool = False
@@ -75,6 +80,8 @@ class PipelineOptions:
     crop_consistency: FlowOptions | None = None
     hasm: HasmKind = HasmKind.LEARNED
     hdrm: HdrmKind = HdrmKind.BASELINE
+    device: Device = CPU
+    tensorrt: bool = False
 
 
 class Pipeline(Protocol):
@@ -314,6 +321,9 @@ def build_pipeline(mode: Mode, options: PipelineOptions = PipelineOptions()) -> 
     """
     if mode is Mode.MEDIAPIPE:
         return MediaPipePipeline(options)
-    hasm = build_hasm(options.hasm, options.input_mirrored, options.still_images)
-    hdrm = Hdrm(restorer=build_restorer(options.hdrm), input_mirrored=options.input_mirrored)
+    hasm = build_hasm(options.hasm, options.input_mirrored, options.still_images,
+                      device=options.device, tensorrt=options.tensorrt)
+    hdrm = Hdrm(restorer=build_restorer(options.hdrm, device=options.device,
+                                        tensorrt=options.tensorrt),
+                input_mirrored=options.input_mirrored)
     return HdrPipeline(hasm, hdrm, MediaPipeLandmarkShpe(), options)

@@ -194,10 +194,42 @@ def test_tracker_never_gives_two_hands_one_side_and_drops_duplicates():
     assert len(tracker.update(FRAME, Hands())) == 2
     prev = Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, a + 2.0))
     assert len(tracker.update(FRAME, prev)) == 1
-    # low-score previous poses end their tracks; with nothing detected the prior is empty
-    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a)], []]))
+    # without coasting, low-score previous poses end their tracks at once
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a)], []]),
+                               TrackerOptions(coast_frames=0))
     tracker.update(FRAME, Hands())
     assert len(tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a, score=0.1)))) == 0
+
+
+def test_tracker_coasts_a_lost_hand_for_a_few_frames_then_drops_it():
+    a, b = _hand(100, 120), _hand(300, 120)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
+                               TrackerOptions(coast_frames=3))
+    tracker.update(FRAME, Hands())
+    only_right = Hands(right=_pose(Side.RIGHT, a))
+    for _ in range(3):  # the pipeline lost the left hand: its last joints stay the prior
+        prior = tracker.update(FRAME, only_right)
+        np.testing.assert_allclose(prior.left.joints_px, b)
+    assert tracker.update(FRAME, only_right).left is None  # the 4th frame: dropped
+    # a coasting track found again by the pipeline is live again (its miss count restarts)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
+                               TrackerOptions(coast_frames=2))
+    tracker.update(FRAME, Hands())
+    tracker.update(FRAME, only_right)
+    both = Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 1.0))
+    for _ in range(2):
+        tracker.update(FRAME, both)
+        assert tracker.update(FRAME, only_right).left is not None
+
+
+def test_a_coasting_track_on_top_of_a_live_hand_is_the_duplicate_dropped():
+    a = _hand(100, 120)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, a + 60)]]),
+                               TrackerOptions(coast_frames=5))
+    tracker.update(FRAME, Hands())
+    # the right hand moved onto the left hand's last place; the left is lost (coasting)
+    prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a + 61)))
+    assert prior.left is None and prior.right is not None
 
 
 def test_learned_hasm_masks_are_consistent():
@@ -247,3 +279,46 @@ def test_replaced_onnx_twin_is_refused(tmp_path):
     (tmp_path / "h.onnx").write_bytes(b"not the exported model")
     with pytest.raises(WeightsError, match="h.onnx"):
         load_mask_net(tmp_path / "h.safetensors")
+
+
+def test_learned_hasm_is_two_phase_and_both_paths_agree():
+    """segment(f, prev) == segment_detected(f, detect(f), prev), frame after frame."""
+    from hdr_live.stages.hasm import TwoPhaseHasm
+
+    torch.manual_seed(2)
+    net = HasmNet(TINY).eval()
+
+    def run(x):
+        with torch.inference_mode():
+            return net(torch.from_numpy(x)).numpy() * 20.0
+
+    a, b = _hand(150, 130), _hand(230, 130)
+    script = [[_det(Side.RIGHT, a), _det(Side.LEFT, b)], [_det(Side.RIGHT, a + 3)], []]
+    one = LearnedHasm(run, TINY, HandPriorTracker(ScriptedDetector(script)))
+    two = LearnedHasm(run, TINY, HandPriorTracker(ScriptedDetector(script)))
+    assert isinstance(two, TwoPhaseHasm)
+    prev = Hands()
+    for _ in range(3):
+        x, y = one.segment(FRAME, prev), two.segment_detected(FRAME, two.detect(FRAME), prev)
+        for side in Side:
+            np.testing.assert_array_equal(x.masks.amodal(side), y.masks.amodal(side))
+            np.testing.assert_array_equal(x.masks.visible(side), y.masks.visible(side))
+        assert set(dict(x.prior_joints_px.items())) == set(dict(y.prior_joints_px.items()))
+        prev = Hands(**{s.value: _pose(s, j) for s, j in x.prior_joints_px.items()})
+    assert len(prev) == 2  # the tracks held through the frame without detections
+
+
+def test_a_fast_hand_is_not_coasted():
+    a, b = _hand(100, 120), _hand(300, 120)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
+                               TrackerOptions(coast_frames=5, max_coast_speed=0.2))
+    tracker.update(FRAME, Hands())
+    # the left hand jumps 30 px (hand size 40 px: 0.75 sizes per frame), then is lost
+    tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 30.0)))
+    assert tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a))).left is None
+    # the same with a slow hand (2 px a frame): coasted
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
+                               TrackerOptions(coast_frames=5, max_coast_speed=0.2))
+    tracker.update(FRAME, Hands())
+    tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 2.0)))
+    assert tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a))).left is not None

@@ -55,3 +55,24 @@ def test_ctrl_c_while_recording_leaves_a_playable_mp4(short_clip: Path, tmp_path
 def test_a_missing_camera_is_one_clear_error(capsys):
     assert main(["live", "--camera", "57"]) == 2
     assert "camera 57 cannot be opened" in capsys.readouterr().err
+
+
+def test_live_device_cuda_without_cuda_is_a_clear_error(short_clip: Path, capsys):
+    from hdr_live.accel.device import cuda_status
+
+    if cuda_status()[0]:
+        import pytest
+
+        pytest.skip("this machine has CUDA")
+    assert main(["live", "--source", str(short_clip), "--device", "cuda"]) == 2
+    assert "--device cuda" in capsys.readouterr().err
+
+
+def test_live_learned_stages_on_the_cpu_fallback(short_clip: Path, tmp_path: Path):
+    """--hasm/--hdrm learned with --device auto on a CPU-only machine: same code, CPU path."""
+    shot = tmp_path / "learned.png"
+    proc = _live("--source", str(short_clip), "--no-pace", "--hasm", "learned", "--hdrm", "learned",
+                 "--quit-after-frames", "5", "--screenshot", str(shot))
+    _, err = proc.communicate(timeout=2 * LIVENESS_S)
+    assert proc.returncode == 0, err
+    assert "HASM learned, HDRM learned" in err and shot.stat().st_size > 10_000

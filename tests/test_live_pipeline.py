@@ -154,3 +154,20 @@ def test_live_config_fields_are_frozen_and_reference_is_unaccelerated():
     with pytest.raises(dataclasses.FrozenInstanceError):
         ref.pipelined = True  # type: ignore[misc]
     assert Hands() == Hands()
+
+
+def test_live_stage_choice_follows_the_device():
+    from hdr_live.accel.device import CPU, Device
+    from hdr_live.stages.builders import HasmKind, HdrmKind
+
+    assert SpeedOptions().hasm_kind() is HasmKind.BASELINE
+    assert SpeedOptions().hdrm_kind() is HdrmKind.BASELINE
+    gpu = SpeedOptions(device=Device("cuda", 0, "test", "test"))
+    assert gpu.hasm_kind() is HasmKind.LEARNED and gpu.hdrm_kind() is HdrmKind.LEARNED
+    assert SpeedOptions(hasm=HasmKind.LEARNED, device=CPU).hasm_kind() is HasmKind.LEARNED
+    pipe = build_live_pipeline(LiveSettings(), SpeedOptions(hasm=HasmKind.LEARNED,
+                                                            hdrm=HdrmKind.LEARNED))
+    try:
+        assert "learned-segformer" in pipe.description and "learned-hdrnet" in pipe.description
+    finally:
+        pipe.close()

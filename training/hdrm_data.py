@@ -239,3 +239,28 @@ class DiskSamples(Sequence[SynthSample]):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         return read_sample(self.root, self.ids[i])
+
+
+class HasmPredictedMasks:
+    """HASM's own predicted masks (phase 2, as in the paper): the learned HASM network is run on
+    the sample image with a tracker-like degraded joint prior (:func:`training.hasm_data.noisy_prior`),
+    exactly as the inference stage runs it (:func:`hdr_live.stages.hasm_learned.predict_masks`).
+
+    Args:
+        net: HASM network callable ((1, C, S, S) float32 → (1, 4, S, S) logits).
+        spec: its :class:`~hdr_live.models.hasm_net.HasmSpec`.
+        noise: how the prior is degraded.
+    """
+
+    def __init__(self, net, spec, noise=None) -> None:
+        from training.hasm_data import PriorNoise
+
+        self.net, self.spec = net, spec
+        self.noise = PriorNoise() if noise is None else noise
+
+    def masks(self, sample: SynthSample, rng: np.random.Generator) -> HandMasks:
+        from hdr_live.stages.hasm_learned import predict_masks
+        from training.hasm_data import noisy_prior
+
+        frame = Frame(sample.image, sample.index, 0.0)
+        return predict_masks(self.net, self.spec, frame, noisy_prior(sample, rng, self.noise))

@@ -17,11 +17,12 @@ from typing import Sequence
 import numpy as np
 
 from hdr_live.models.hdrnet import MODEL_KIND, count_parameters, export_hdrnet_onnx
+from hdr_live.stages.hasm_learned import load_mask_net
 from hdr_live.stages.hdrm import CropOptions, InpaintRestorerBaseline, Restorer
 from hdr_live.stages.hdrm_learned import (HdrNetRunner, LearnedRestorer, OnnxHdrNet, Runtime,
                                           TorchHdrNet, median_ms_per_call, random_network_input)
 from hdr_live.weights import sha256_of, write_weights
-from training.hdrm_data import DegradedMasks, GroundTruthMasks
+from training.hdrm_data import DegradedMasks, GroundTruthMasks, HasmPredictedMasks
 from training.hdrm_eval import evaluate, evaluation_crops
 from training.synth.sample import SynthSample
 from training.train_hdrm import Run
@@ -62,11 +63,14 @@ def choose_engine(run: Run, onnx_path: Path, repeats: int = 20) -> EngineChoice:
 
 def compare_with_baseline(learned: Restorer, val_set: Sequence[SynthSample], run: Run) -> dict:
     """Metrics of HDRNet and of :class:`InpaintRestorerBaseline` on the same val crops, with
-    ground-truth masks and with degraded (HASM-like) masks."""
+    ground-truth masks, with degraded masks and with the learned HASM's predicted masks (from a
+    degraded joint prior; HASM weights ``run.cfg.hasm_weights``)."""
     baseline = InpaintRestorerBaseline()
     out = {}
+    hasm = HasmPredictedMasks(*load_mask_net(Path(run.cfg.hasm_weights)))
     for name, source in (("gt_masks", GroundTruthMasks()),
-                         ("degraded_masks", DegradedMasks(run.cfg.mask_noise))):
+                         ("degraded_masks", DegradedMasks(run.cfg.mask_noise)),
+                         ("hasm_masks", hasm)):
         crops = evaluation_crops(val_set, source, seed=1234, options=CropOptions())
         out[name] = {"hdrnet": evaluate(learned, crops).record(),
                      "baseline_inpaint": evaluate(baseline, crops).record()}

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from training.synth.sample import SynthSample
 from training.synth.storage import read_index, read_sample
 
@@ -46,3 +48,41 @@ def open_split(root: Path) -> tuple[CachedSplit, CachedSplit, dict]:
     info = {"folder": str(root), "seed": doc.get("seed"), "size_px": doc.get("size"),
             "train": len(train), "val": len(val), "sources": sources}
     return CachedSplit(root, train), CachedSplit(root, val), info
+
+
+class Concat(Sequence[SynthSample]):
+    """Several splits read as one sequence (in the given order)."""
+
+    def __init__(self, parts: Sequence[Sequence[SynthSample]]) -> None:
+        self.parts = list(parts)
+        self._ends = np.cumsum([len(p) for p in self.parts])
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        part = int(np.searchsorted(self._ends, i, side="right"))
+        start = int(self._ends[part - 1]) if part else 0
+        return self.parts[part][i - start]
+
+
+def open_splits(roots: Sequence[Path]) -> tuple[Sequence[SynthSample], Sequence[SynthSample], dict]:
+    """(train, val, info) over several dataset folders (see :func:`open_split`); with one folder
+    the info is that folder's, with several it is ``{"datasets": [info, ...]}``.
+
+    Raises:
+        ValueError: no folder given, or one of them fails :func:`open_split`.
+    """
+    if not roots:
+        raise ValueError("open_splits needs at least one dataset folder")
+    opened = [open_split(r) for r in roots]
+    if len(opened) == 1:
+        return opened[0]
+    return (Concat([o[0] for o in opened]), Concat([o[1] for o in opened]),
+            {"datasets": [o[2] for o in opened]})

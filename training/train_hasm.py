@@ -78,7 +78,14 @@ def _lr_at(step: int, cfg: TrainConfig) -> float:
 class Run:
     """A resumable training run in a folder."""
 
-    def __init__(self, folder: Path, spec: HasmSpec, cfg: TrainConfig) -> None:
+    def __init__(self, folder: Path, spec: HasmSpec, cfg: TrainConfig,
+                 init: Path | None = None) -> None:
+        """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
+        (another run folder) when given, with a fresh optimiser and schedule.
+
+        Raises:
+            SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
+        """
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ckpt = self.folder / "checkpoint.pt"
@@ -87,6 +94,7 @@ class Run:
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
                                      weight_decay=cfg.weight_decay)
         self.step, self.wall_s, self.spec, self.cfg = 0, 0.0, spec, cfg
+        self.init_from: dict | None = None
         self.rng = np.random.default_rng(cfg.seed)
         if self.ckpt.is_file():
             state = torch.load(self.ckpt, weights_only=False)
@@ -95,13 +103,25 @@ class Run:
             self.model.load_state_dict(state["model"], strict=True)
             self.opt.load_state_dict(state["opt"])
             self.step, self.wall_s = state["step"], state["wall_s"]
+            self.init_from = state.get("init_from")
             self.cfg = TrainConfig(**state["cfg"])  # the run keeps its own schedule
             self.rng.bit_generator.state = state["rng"]
+        elif init is not None:
+            path = Path(init) / "checkpoint.pt"
+            if not path.is_file():
+                raise SystemExit(f"--init: no checkpoint at {path}")
+            state = torch.load(path, weights_only=False)
+            if state["spec"] != spec.to_json():
+                raise SystemExit(f"--init: {path} was trained with another spec")
+            self.model.load_state_dict(state["model"], strict=True)
+            self.init_from = {"run": str(init), "step": int(state["step"]),
+                              "wall_s": float(state["wall_s"])}
 
     def save(self) -> None:
         tmp = self.ckpt.with_suffix(".tmp")
         torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(),
                     "step": self.step, "wall_s": self.wall_s, "spec": self.spec.to_json(),
+                    "init_from": self.init_from,
                     "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state}, tmp)
         tmp.replace(self.ckpt)
 
@@ -111,12 +131,22 @@ class Run:
 
 
 def train(run: Run, train_set: Sequence[SynthSample], val_set: Sequence[SynthSample],
-          noise: PriorNoise, until_step: int) -> None:
-    """Train from ``run.step`` to ``until_step``, evaluating and checkpointing on the way."""
+          noise: PriorNoise, until_step: int, max_minutes: float = float("inf")) -> None:
+    """Train from ``run.step`` to ``until_step`` (or for ``max_minutes`` of wall time, then
+    checkpoint), evaluating and checkpointing on the way."""
     cfg = run.cfg
     torch.set_num_threads(cfg.threads)
-    bar = tqdm(total=until_step, initial=run.step, unit="step")
+    bar = tqdm(total=until_step, initial=run.step, unit="step", mininterval=30.0)
+    t_start = time.monotonic()
     while run.step < until_step:
+        if time.monotonic() - t_start > 60.0 * max_minutes:
+            record = {"step": run.step, "wall_s": round(run.wall_s, 1),
+                      "val_iou": iou_per_mask(run.model, val_set, run.spec, noise),
+                      "stopped": "max-minutes"}
+            run.save()
+            run.log(record)
+            tqdm.write(f"stopped after {max_minutes} min at step {run.step}: {record['val_iou']}")
+            break
         t0 = time.perf_counter()
         for group in run.opt.param_groups:
             group["lr"] = _lr_at(run.step, cfg)
@@ -154,7 +184,8 @@ def export(run: Run, out: Path, val_set: Sequence[SynthSample], noise: PriorNois
             "train_config": dataclasses.asdict(run.cfg),
             "prior_noise": dataclasses.asdict(noise),
             "data": data_info,
-            "init": "random (no pretrained weights)",
+            "init": ("random (no pretrained weights)" if run.init_from is None else
+                     {"from_run": run.init_from, "originally": "random (no pretrained weights)"}),
             "hardware": "2 CPU cores, no GPU",
         },
         "metrics": metrics,
@@ -181,11 +212,16 @@ def add_onnx_export(weights_path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.synth_dataset import open_split
+    from training.synth_dataset import open_splits
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", type=Path, required=True, help="generated synthetic dataset folder")
+    p.add_argument("--data", type=Path, nargs="+", required=True,
+                   help="generated synthetic dataset folder(s)")
     p.add_argument("--run", type=Path, required=True, help="run folder (checkpoint, log)")
+    p.add_argument("--init", type=Path, help="start a new run from this run's model weights")
+    p.add_argument("--max-minutes", type=float, default=float("inf"),
+                   help="stop (with a checkpoint) after this much wall time of this call")
+    p.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
     p.add_argument("--steps", type=int, default=TrainConfig.total_steps,
                    help="train until this step (resumes)")
     p.add_argument("--total-steps", type=int, default=TrainConfig.total_steps,
@@ -195,14 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--export", type=Path, help="write bundled weights here and stop")
     args = p.parse_args(argv)
     spec = HasmSpec(input_px=args.input_px, uses_prior=not args.rgb_only)
-    cfg = TrainConfig(total_steps=args.total_steps)
+    cfg = TrainConfig(total_steps=args.total_steps, lr=args.lr)
     noise = PriorNoise()
-    train_set, val_set, data_info = open_split(args.data)
-    run = Run(args.run, spec, cfg)
+    train_set, val_set, data_info = open_splits(args.data)
+    run = Run(args.run, spec, cfg, init=args.init)
     if args.export:
         print(json.dumps(export(run, args.export, val_set, noise, data_info), indent=2))
         return
-    train(run, train_set, val_set, noise, args.steps)
+    train(run, train_set, val_set, noise, args.steps, args.max_minutes)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Train HDRM's HDRNet (HDR paper §3.3, eq. 4, §5.1) on synthetic AIH-style samples.
 
 Two phases as in the paper: ``--phase gt`` trains with ground-truth masks; ``--phase
-predicted-masks`` fine-tunes (``--init`` = the phase-1 run folder) with masks degraded like
-HASM's predictions (:class:`training.hdrm_data.DegradedMasks`). Adam for the generator and the
+predicted-masks`` fine-tunes (``--init`` = the phase-1 run folder) with the masks the learned
+HASM (``--hasm-weights``) predicts from a tracker-like degraded joint prior
+(:class:`training.hdrm_data.HasmPredictedMasks`). ``--phase degraded-masks`` is a stand-in that
+needs no HASM: ground-truth masks degraded at random (:class:`training.hdrm_data.DegradedMasks`). Adam for the generator and the
 patch discriminator, λ = (0.1, 3.0, 0.1, 250).
 
 Resumable: the run folder keeps ``checkpoint.pt`` (generator, discriminator, both optimisers,
@@ -36,9 +38,11 @@ import torch
 from hdr_live.models.hdrnet import HdrmSpec, HdrNet
 from hdr_live.models.hdrnet_losses import (FeatureNetSpec, LossWeights, PatchDiscriminator,
                                            RandomFeatureNet, discriminator_loss, generator_loss)
+from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
+from hdr_live.stages.hasm_learned import load_mask_net
 from hdr_live.stages.hdrm_learned import LearnedRestorer, TorchHdrNet
-from training.hdrm_data import (DegradedMasks, ExampleOptions, GroundTruthMasks, HdrmBatch,
-                                MaskNoise, MaskSource, make_batch)
+from training.hdrm_data import (DegradedMasks, ExampleOptions, GroundTruthMasks,
+                                HasmPredictedMasks, HdrmBatch, MaskNoise, MaskSource, make_batch)
 from training.hdrm_eval import HdrmMetrics, evaluate, evaluation_crops
 from training.synth.sample import SynthSample
 
@@ -47,7 +51,8 @@ class Phase(str, enum.Enum):
     """Training phase (HDR paper §5.1)."""
 
     GT = "gt"
-    PREDICTED_MASKS = "predicted-masks"
+    PREDICTED_MASKS = "predicted-masks"  # HASM's own predictions (the paper's phase 2)
+    DEGRADED_MASKS = "degraded-masks"  # ground truth degraded at random (no HASM needed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,9 +80,20 @@ class TrainConfig:
     disc_widths: tuple[int, ...] = (32, 64, 128)
     mask_noise: MaskNoise = MaskNoise()
     examples: ExampleOptions = ExampleOptions()
+    hasm_weights: str = str(DEFAULT_HASM_WEIGHTS)
 
     def mask_source(self) -> MaskSource:
-        return GroundTruthMasks() if self.phase is Phase.GT else DegradedMasks(self.mask_noise)
+        """The masks this phase trains with.
+
+        Raises:
+            hdr_live.weights.WeightsError: phase ``predicted-masks`` and the HASM weights at
+                ``hasm_weights`` are missing or corrupt.
+        """
+        if self.phase is Phase.GT:
+            return GroundTruthMasks()
+        if self.phase is Phase.DEGRADED_MASKS:
+            return DegradedMasks(self.mask_noise)
+        return HasmPredictedMasks(*load_mask_net(Path(self.hasm_weights)))
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -229,10 +245,11 @@ def train(run: Run, train_set: Sequence[SynthSample], val_crops: Sequence, until
 def main(argv: list[str] | None = None) -> None:
     from training.hdrm_data import DiskSamples
     from training.hdrm_export import export
-    from training.synth_dataset import open_split
+    from training.synth_dataset import Concat, open_split
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", type=Path, required=True, help="generated synthetic dataset folder")
+    p.add_argument("--data", type=Path, nargs="+", required=True,
+                   help="generated synthetic dataset folder(s)")
     p.add_argument("--run", type=Path, required=True, help="run folder (checkpoint, log)")
     p.add_argument("--phase", choices=[ph.value for ph in Phase], default=Phase.GT.value)
     p.add_argument("--init", type=Path, help="previous phase's run folder to start from")
@@ -246,21 +263,26 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch", type=int, default=TrainConfig.batch)
     p.add_argument("--input-px", type=int, default=HdrmSpec.input_px)
     p.add_argument("--channels", type=int, nargs="+", default=list(HdrmSpec.channels))
+    p.add_argument("--hasm-weights", type=Path, default=DEFAULT_HASM_WEIGHTS,
+                   help="HASM checkpoint whose predictions phase predicted-masks trains with")
     p.add_argument("--export", type=Path, help="write bundled weights here and stop")
     args = p.parse_args(argv)
     phase = Phase(args.phase)
     lr = args.lr if args.lr is not None else (6e-4 if phase is Phase.GT else 4e-4)
     spec = HdrmSpec(input_px=args.input_px, channels=tuple(args.channels),
                     kernels=tuple(5 if i < 2 else 3 for i in range(len(args.channels))))
-    cfg = TrainConfig(phase=phase, batch=args.batch, lr=lr, total_steps=args.total_steps)
-    train_split, val_set, data_info = open_split(args.data)
+    cfg = TrainConfig(phase=phase, batch=args.batch, lr=lr, total_steps=args.total_steps,
+                      hasm_weights=str(args.hasm_weights))
+    splits = [open_split(root) for root in args.data]
+    val_set = Concat([v for _, v, _ in splits])
+    data_info = splits[0][2] if len(splits) == 1 else {"datasets": [i for _, _, i in splits]}
     run = Run(args.run, spec, cfg, init=args.init)
     if args.export:
         print(json.dumps(export(run, args.export, val_set, data_info), indent=2))
         return
     val_crops = evaluation_crops(val_set[:cfg.eval_samples], cfg.mask_source())
-    train(run, DiskSamples(train_split.root, train_split.ids), val_crops, args.steps,
-          args.max_minutes * 60.0)
+    train_set = Concat([DiskSamples(t.root, t.ids) for t, _, _ in splits])
+    train(run, train_set, val_crops, args.steps, args.max_minutes * 60.0)
 
 
 if __name__ == "__main__":

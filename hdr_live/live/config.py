@@ -34,6 +34,8 @@ from hdr_live.pipeline import (
     PipelineOptions,
     StagedPipeline,
 )
+from hdr_live.accel.device import CPU, Device
+from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
 from hdr_live.stages.hasm import DetectSchedule, LandmarkHasmBaseline
 from hdr_live.stages.hdrm import Hdrm, InpaintRestorerBaseline
 from hdr_live.stages.mediapipe_hands import MediaPipeHandsOptions
@@ -65,6 +67,13 @@ class SpeedOptions:
         refine_with_prior: SHPE's second pass also when a joint prior exists.
         parallel_hands: run the two hands' HDRM and SHPE concurrently.
         pipelined: run HASM's detector of the next frame on its own thread.
+        hasm: HASM backend; None = the learned one on a CUDA ``device``, the landmark baseline
+            on the CPU (the learned HASM costs ~100 ms a frame on 2 CPU cores).
+        hdrm: HDRM restorer; None = HDRNet on a CUDA ``device``, inpainting on the CPU.
+        device: where learned networks run (:func:`hdr_live.accel.device.resolve_device`). On
+            CUDA each thread has its own stream: HASM's detector of frame t+1 (pipelined) and the
+            two hands' HDRNet calls (parallel_hands) overlap on the GPU.
+        tensorrt: compile learned networks with torch-tensorrt (CUDA only).
     """
 
     detect_max_side_px: int | None = 640
@@ -75,6 +84,22 @@ class SpeedOptions:
     refine_with_prior: bool = False
     parallel_hands: bool = True
     pipelined: bool = True
+    hasm: HasmKind | None = None
+    hdrm: HdrmKind | None = None
+    device: Device = CPU
+    tensorrt: bool = False
+
+    def hasm_kind(self) -> HasmKind:
+        """The HASM backend to build (see ``hasm``)."""
+        if self.hasm is not None:
+            return self.hasm
+        return HasmKind.LEARNED if self.device.is_cuda else HasmKind.BASELINE
+
+    def hdrm_kind(self) -> HdrmKind:
+        """The HDRM restorer to build (see ``hdrm``)."""
+        if self.hdrm is not None:
+            return self.hdrm
+        return HdrmKind.LEARNED if self.device.is_cuda else HdrmKind.BASELINE
 
     @staticmethod
     def reference() -> SpeedOptions:
@@ -129,16 +154,22 @@ def build_live_pipeline(
     )
     if settings.mode is Mode.MEDIAPIPE:
         return MediaPipePipeline(options)
-    hasm = LandmarkHasmBaseline(
-        MediaPipeHandsOptions(
-            model_complexity=speed.detect_model_complexity, input_mirrored=settings.mirror
-        ),
-        detect_max_side_px=speed.detect_max_side_px,
-        schedule=DetectSchedule(speed.detect_every, speed.detect_max_motion),
-    )
-    hdrm = Hdrm(
-        InpaintRestorerBaseline(work_scale=speed.inpaint_scale), input_mirrored=settings.mirror
-    )
+    if speed.hasm_kind() is HasmKind.LEARNED:
+        hasm = build_hasm(HasmKind.LEARNED, settings.mirror, False, device=speed.device,
+                          tensorrt=speed.tensorrt)
+    else:
+        hasm = LandmarkHasmBaseline(
+            MediaPipeHandsOptions(
+                model_complexity=speed.detect_model_complexity, input_mirrored=settings.mirror
+            ),
+            detect_max_side_px=speed.detect_max_side_px,
+            schedule=DetectSchedule(speed.detect_every, speed.detect_max_motion),
+        )
+    if speed.hdrm_kind() is HdrmKind.LEARNED:
+        restorer = build_restorer(HdrmKind.LEARNED, device=speed.device, tensorrt=speed.tensorrt)
+    else:
+        restorer = InpaintRestorerBaseline(work_scale=speed.inpaint_scale)
+    hdrm = Hdrm(restorer, input_mirrored=settings.mirror)
     shpe_options = ShpeOptions(refine_with_prior=speed.refine_with_prior)
     second = MediaPipeLandmarkShpe(shpe_options) if speed.parallel_hands else None
     return HdrPipeline(hasm, hdrm, MediaPipeLandmarkShpe(shpe_options), options, second)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
+from hdr_live.accel.device import CPU, Device
 from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
 from hdr_live.stages.hasm import Hasm, LandmarkHasmBaseline
 from hdr_live.stages.hdrm import InpaintRestorerBaseline, Restorer
@@ -36,11 +37,15 @@ class HdrmKind(str, enum.Enum):
 
 
 def build_hasm(kind: HasmKind, input_mirrored: bool, still_images: bool,
-               weights: Path = DEFAULT_HASM_WEIGHTS) -> Hasm:
+               weights: Path = DEFAULT_HASM_WEIGHTS, device: Device = CPU,
+               tensorrt: bool = False) -> Hasm:
     """The HASM stage of ``kind``.
 
     The learned HASM's prior comes from :class:`HandPriorTracker` (MediaPipe Hands plus palm
     re-acquisition: every frame for stills, every third frame with a hand missing in video).
+    Its network runs with ONNX Runtime on the CPU, or with PyTorch on CUDA (own stream per
+    thread, pinned transfers, optional torch-tensorrt; :mod:`hdr_live.accel`) when ``device``
+    is a CUDA device.
 
     Raises:
         hdr_live.weights.WeightsError: learned weights missing or corrupt.
@@ -51,7 +56,8 @@ def build_hasm(kind: HasmKind, input_mirrored: bool, still_images: bool,
         return LandmarkHasmBaseline(detector_options)
     from hdr_live.stages.hasm_learned import LearnedHasm, load_mask_net
 
-    net, spec = load_mask_net(weights)
+    net, spec = load_device_mask_net(weights, device, tensorrt) if device.is_cuda \
+        else load_mask_net(weights)
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
                                 ReacquireOptions(input_mirrored=input_mirrored))
     tracker = HandPriorTracker(MediaPipeHands(detector_options),
@@ -60,8 +66,10 @@ def build_hasm(kind: HasmKind, input_mirrored: bool, still_images: bool,
     return LearnedHasm(net, spec, tracker)
 
 
-def build_restorer(kind: HdrmKind, weights: Path = DEFAULT_HDRM_WEIGHTS) -> Restorer:
-    """The HDRM restorer of ``kind``.
+def build_restorer(kind: HdrmKind, weights: Path = DEFAULT_HDRM_WEIGHTS, device: Device = CPU,
+                   tensorrt: bool = False) -> Restorer:
+    """The HDRM restorer of ``kind`` (learned: ONNX Runtime or PyTorch per the checkpoint on the
+    CPU, PyTorch with CUDA streams on a CUDA ``device``).
 
     Raises:
         hdr_live.weights.WeightsError: learned weights missing or corrupt.
@@ -70,4 +78,40 @@ def build_restorer(kind: HdrmKind, weights: Path = DEFAULT_HDRM_WEIGHTS) -> Rest
         return InpaintRestorerBaseline()
     from hdr_live.stages.hdrm_learned import load_hdrm
 
+    if device.is_cuda:
+        return load_device_hdrm(weights, device, tensorrt)
     return load_hdrm(weights)
+
+
+def load_device_mask_net(weights: Path, device: Device, tensorrt: bool = False):
+    """(HASM network callable, spec) with eager PyTorch on ``device`` (:mod:`hdr_live.accel`).
+
+    Raises:
+        hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
+    """
+    from hdr_live.accel.streams import DeviceMaskNet, DeviceModule
+    from hdr_live.accel.tensorrt import maybe_compile
+    from hdr_live.stages.hasm_learned import load_torch_module
+
+    model, spec = load_torch_module(weights)
+    module = DeviceModule(model, device)
+    shape = (1, spec.in_channels, spec.input_px, spec.input_px)
+    module.model = maybe_compile(module.model, [shape], device, tensorrt).module
+    return DeviceMaskNet(module), spec
+
+
+def load_device_hdrm(weights: Path, device: Device, tensorrt: bool = False) -> Restorer:
+    """HDRNet restorer with eager PyTorch on ``device`` (:mod:`hdr_live.accel`).
+
+    Raises:
+        hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
+    """
+    from hdr_live.accel.streams import DeviceHdrNet, DeviceModule
+    from hdr_live.accel.tensorrt import maybe_compile
+    from hdr_live.stages.hdrm_learned import LearnedRestorer, load_torch_hdrnet
+
+    model, spec = load_torch_hdrnet(weights)
+    module = DeviceModule(model, device)
+    n = spec.input_px
+    module.model = maybe_compile(module.model, [(1, 8, n, n), (1, 2, n, n)], device, tensorrt).module
+    return LearnedRestorer(DeviceHdrNet(module), spec)

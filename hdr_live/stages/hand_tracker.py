@@ -35,6 +35,14 @@ class TrackerOptions:
         flip_after: consecutive opposite-label detections needed to change a track's side.
         reacquire_every: with fewer than two hands after detection, try the low-threshold palm
             re-acquirer (if given) at most every N frames (1 = every frame, e.g. for stills).
+        coast_frames: a track whose hand the pipeline lost (no pose, or presence below
+            ``min_track_score``) keeps giving its last joints as the prior for up to this many
+            frames, so HASM can still predict the amodal mask of a hand that went behind the
+            other one and HDRM can de-occlude it; 0 = drop the track at once. A coasting track
+            never outranks a live one (duplicates drop the coasting one first).
+        max_coast_speed: only a hand that moved less than this many hand sizes per frame (mean
+            joint displacement over its last two poses) is coasted: the prior of a fast hand
+            goes stale at once and would lead HASM onto the other hand.
     """
 
     detect_every: int = 1
@@ -43,12 +51,16 @@ class TrackerOptions:
     duplicate_dist: float = 0.35
     flip_after: int = 15
     reacquire_every: int = 3
+    coast_frames: int = 10
+    max_coast_speed: float = 0.2
 
 
 @dataclasses.dataclass
 class _Track:
     geometry: HandGeometry
     opposite_votes: int = 0
+    missed: int = 0  # consecutive frames the pipeline had no pose for this track
+    speed: float = 0.0  # hand sizes per frame between its last two poses
 
 
 def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -73,19 +85,22 @@ class HandPriorTracker:
         self._frames = 0
         self._last_reacquire = -(10**9)
 
-    def update(self, frame: Frame, previous: Hands[HandPose]) -> Hands[HandGeometry]:
+    def update(self, frame: Frame, previous: Hands[HandPose],
+               detections: list[HandDetection] | None = None) -> Hands[HandGeometry]:
         """The prior for ``frame``.
 
         Args:
             frame: the current frame.
             previous: the pipeline's poses of the previous frame (empty for a new sequence).
+            detections: MediaPipe Hands' detections on ``frame`` when the caller already ran
+                the detector (two-phase HASM); None = run it here when needed.
 
         Returns:
             Joint geometry per side (None where there is no prior).
         """
         self._continue_tracks(previous)
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
-            self._absorb(self.detector.detect(frame))
+            self._absorb(self.detector.detect(frame) if detections is None else list(detections))
         self._drop_duplicates()
         if (len(self._tracks) < 2 and self.reacquirer is not None
                 and self._frames - self._last_reacquire >= self.options.reacquire_every):
@@ -104,7 +119,15 @@ class HandPriorTracker:
         for side, track in self._tracks.items():
             pose = previous.get(side)
             if pose is not None and pose.score >= self.options.min_track_score:
+                last = track.geometry.joints_px
+                scale = max(hand_scale_px(pose.joints_px), 1.0)
+                track.speed = 0.0 if track.missed else _mean_dist(pose.joints_px, last) / scale
                 track.geometry = HandGeometry(pose.joints_px, pose.joints_rel_m)
+                track.missed = 0
+                kept[side] = track
+            elif (track.missed < self.options.coast_frames
+                  and track.speed < self.options.max_coast_speed):
+                track.missed += 1
                 kept[side] = track
         self._tracks = kept
 
@@ -116,6 +139,7 @@ class HandPriorTracker:
                 continue
             track = self._tracks[side]
             track.geometry = HandGeometry(det.joints_px, det.joints_rel_m)
+            track.missed = 0
             track.opposite_votes = track.opposite_votes + 1 if det.side is not side else 0
             if track.opposite_votes >= self.options.flip_after and side.other not in self._tracks:
                 self._tracks[side.other] = _Track(track.geometry)
@@ -147,5 +171,6 @@ class HandPriorTracker:
         r, l_ = self._tracks[Side.RIGHT].geometry, self._tracks[Side.LEFT].geometry
         scale = max(hand_scale_px(r.joints_px), hand_scale_px(l_.joints_px), 1.0)
         if _mean_dist(r.joints_px, l_.joints_px) / scale < self.options.duplicate_dist:
-            weaker = min(self._tracks, key=lambda s: -self._tracks[s].opposite_votes)
+            weaker = max(self._tracks, key=lambda s: (self._tracks[s].missed,
+                                                       self._tracks[s].opposite_votes))
             del self._tracks[weaker]

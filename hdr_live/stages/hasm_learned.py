@@ -10,11 +10,15 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
   ``min_unprimed_area`` of the region (the network may find a hand the tracker lost).
 
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
+
+Two-phase (:class:`~hdr_live.stages.hasm.TwoPhaseHasm`): ``detect`` runs MediaPipe Hands (the
+history-free part), ``segment_detected`` the tracker and the network.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +28,7 @@ import numpy as np
 from hdr_live.geometry import Roi, crop_affine, invert_affine, warp_crop
 from hdr_live.models.prior import SIDE_ORDER, render_prior
 from hdr_live.stages.hand_tracker import HandPriorTracker
+from hdr_live.stages.hasm import HasmDetections
 from hdr_live.types import Frame, HandMasks, HandPose, Hands, HasmOutput
 
 
@@ -64,6 +69,84 @@ class LearnedHasmOptions:
     min_unprimed_area: float = 0.01
 
 
+def region_probs(net: MaskNet, spec, frame: Frame,
+                 prior: Hands[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """HASM's mask probabilities in the square region around the prior hands.
+
+    Args:
+        net: the HASM network (ONNX Runtime or PyTorch callable).
+        spec: its :class:`~hdr_live.models.hasm_net.HasmSpec` (input size, prior style).
+        frame: the frame (RGB uint8, frame pixels).
+        prior: per side (21, 2) float joints in frame pixels; at least one side.
+
+    Returns:
+        probs: (4, S, S) float32 in [0, 1], channels right amodal, right visible, left amodal,
+            left visible (S = ``spec.input_px``).
+        to_frame: (2, 3) float64 region→frame affine.
+
+    Raises:
+        ValueError: ``prior`` has no hand.
+    """
+    from hdr_live.models.hasm_net import normalise_input  # numpy only; no torch import
+
+    s = spec.input_px
+    to_frame = crop_affine(region_for_prior(prior, spec.region_context), s)
+    rgb = warp_crop(frame.rgb, to_frame, s)
+    maps = render_prior(prior, invert_affine(to_frame), s, spec.prior_style) \
+        if spec.uses_prior else None
+    x = normalise_input(rgb, maps, spec)[None]
+    logits = net(x)[0]
+    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32), to_frame
+
+
+def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands,
+                threshold: float, input_px: int,
+                options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
+    """Region probabilities → the four frame-sized boolean masks (see the module docstring for
+    the clean-up rules: visible ⊆ amodal, contested visible pixels, unprimed hands).
+
+    Args:
+        probs: (4, S, S) float32 in [0, 1] from :func:`region_probs`.
+        to_frame: (2, 3) region→frame affine.
+        frame: the frame the region was cut from (its size is the masks' size).
+        prior: the prior used (a hand without one must be large to be kept).
+        threshold: probability threshold (the checkpoint's ``spec.threshold``).
+        input_px: S.
+    """
+    h, w = frame.height, frame.width
+    frame_to_region = invert_affine(to_frame)
+    # warpAffine with WARP_INVERSE_MAP takes the dst→src map: frame pixel → region pixel.
+    warped = [
+        cv2.warpAffine(p, frame_to_region, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        for p in probs.astype(np.float32)
+    ]
+    ra, rv, la, lv = (m > threshold for m in warped)
+    rv &= ra
+    lv &= la
+    both = rv & lv
+    rv[both] = warped[1][both] >= warped[3][both]
+    lv[both] = ~rv[both]
+    region_area = (input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
+    out = {}
+    for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
+        if prior.get(side) is None and amodal.sum() < options.min_unprimed_area * region_area:
+            amodal, visible = np.zeros_like(amodal), np.zeros_like(visible)
+        out[side] = (amodal, visible)
+    return HandMasks(out[SIDE_ORDER[0]][0], out[SIDE_ORDER[0]][1],
+                     out[SIDE_ORDER[1]][0], out[SIDE_ORDER[1]][1])
+
+
+def predict_masks(net: MaskNet, spec, frame: Frame, prior: Hands[np.ndarray],
+                  options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
+    """The four frame-sized masks HASM predicts for ``frame`` given a joint prior; all empty
+    when the prior has no hand (:func:`region_probs` then :func:`frame_masks`)."""
+    if len(prior) == 0:
+        return HandMasks.empty(frame.height, frame.width)
+    probs, to_frame = region_probs(net, spec, frame, prior)
+    return frame_masks(probs, to_frame, frame, prior, spec.threshold, spec.input_px, options)
+
+
 class LearnedHasm:
     """HASM backend with a learned SegFormer; see the module docstring."""
 
@@ -74,59 +157,28 @@ class LearnedHasm:
         self.net, self.spec, self.tracker, self.options = net, spec, tracker, options
 
     def segment(self, frame: Frame, previous: Hands[HandPose]) -> HasmOutput:
-        prior_geom = self.tracker.update(frame, previous)
+        """Four masks from the tracked prior; see :class:`~hdr_live.stages.hasm.Hasm`."""
+        return self._segment(frame, self.tracker.update(frame, previous))
+
+    def detect(self, frame: Frame) -> HasmDetections:
+        """MediaPipe Hands on the full frame: the history-free half (two-phase HASM), so a
+        pipelined runtime can run it for frame t+1 while HDRM/SHPE of frame t run."""
+        t0 = time.perf_counter()
+        dets = tuple(self.tracker.detector.detect(frame))
+        return HasmDetections(dets, 1e3 * (time.perf_counter() - t0))
+
+    def segment_detected(self, frame: Frame, detected: HasmDetections,
+                         previous: Hands[HandPose]) -> HasmOutput:
+        """The tracker's prior from ``detected`` and ``previous``, then the network's masks."""
+        dets = list(detected.detections) if detected.ran else None
+        return self._segment(frame, self.tracker.update(frame, previous, dets))
+
+    def _segment(self, frame: Frame, prior_geom) -> HasmOutput:
         prior = Hands(
             left=None if prior_geom.left is None else prior_geom.left.joints_px,
             right=None if prior_geom.right is None else prior_geom.right.joints_px,
         )
-        if len(prior) == 0:
-            return HasmOutput(HandMasks.empty(frame.height, frame.width), prior)
-        probs, to_frame = self.region_probs(frame, prior)
-        masks = self._to_frame_masks(probs, to_frame, frame, prior)
-        return HasmOutput(masks, prior)
-
-    def region_probs(self, frame: Frame, prior: Hands[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Mask probabilities in the input region.
-
-        Returns:
-            probs: (4, S, S) float32 in [0, 1].
-            to_frame: (2, 3) region→frame affine.
-        """
-        from hdr_live.models.hasm_net import normalise_input  # numpy only; no torch import
-
-        s = self.spec.input_px
-        to_frame = crop_affine(region_for_prior(prior, self.spec.region_context), s)
-        rgb = warp_crop(frame.rgb, to_frame, s)
-        maps = render_prior(prior, invert_affine(to_frame), s, self.spec.prior_style) \
-            if self.spec.uses_prior else None
-        x = normalise_input(rgb, maps, self.spec)[None]
-        logits = self.net(x)[0]
-        return 1.0 / (1.0 + np.exp(-logits)), to_frame
-
-    def _to_frame_masks(self, probs, to_frame, frame: Frame, prior: Hands) -> HandMasks:
-        h, w = frame.height, frame.width
-        frame_to_region = invert_affine(to_frame)
-        warped = [
-            cv2.warpAffine(p, frame_to_region, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-            for p in probs.astype(np.float32)
-        ]
-        # warpAffine with WARP_INVERSE_MAP takes the dst→src map: frame pixel → region pixel.
-        thr = self.spec.threshold
-        ra, rv, la, lv = (m > thr for m in warped)
-        rv &= ra
-        lv &= la
-        both = rv & lv
-        rv[both] = warped[1][both] >= warped[3][both]
-        lv[both] = ~rv[both]
-        region_area = (self.spec.input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
-        out = {}
-        for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
-            if prior.get(side) is None and amodal.sum() < self.options.min_unprimed_area * region_area:
-                amodal, visible = np.zeros_like(amodal), np.zeros_like(visible)
-            out[side] = (amodal, visible)
-        return HandMasks(out[SIDE_ORDER[0]][0], out[SIDE_ORDER[0]][1],
-                         out[SIDE_ORDER[1]][0], out[SIDE_ORDER[1]][1])
+        return HasmOutput(predict_masks(self.net, self.spec, frame, prior, self.options), prior)
 
     def reset(self) -> None:
         self.tracker.reset()
@@ -170,6 +222,21 @@ def load_torch_mask_net(weights_path: Path):
     """
     import torch
 
+    model, spec = load_torch_module(weights_path)
+
+    def run(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(x)).numpy()
+
+    return run, spec
+
+
+def load_torch_module(weights_path: Path):
+    """(HasmNet in eval mode on the CPU, spec) from a HASM checkpoint, strictly loaded.
+
+    Raises:
+        hdr_live.weights.WeightsError: missing/corrupt file, wrong kind, keys that do not fit.
+    """
     from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec
     from hdr_live.weights import WeightsError, load_state_dict_strict, read_metadata
 
@@ -180,9 +247,4 @@ def load_torch_mask_net(weights_path: Path):
         raise WeightsError(f"{weights_path}: bad spec in metadata: {exc}") from exc
     model = HasmNet(spec).eval()
     load_state_dict_strict(model, weights_path)
-
-    def run(x: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            return model(torch.from_numpy(x)).numpy()
-
-    return run, spec
+    return model, spec

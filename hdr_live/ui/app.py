@@ -136,6 +136,7 @@ def live_command(args) -> int:
             f"the live window needs the ui extra (PyQt6, open3d): pip install -e '.[ui]' ({exc})"
         ) from exc
 
+    speed = _speed_options(args)
     settings = LiveSettings(
         mode=Mode(args.mode),
         smoothing=Smoothing(args.smoothing),
@@ -153,8 +154,29 @@ def live_command(args) -> int:
             record_dir=args.record_dir,
             quit_after_frames=args.quit_after_frames,
             screenshot=args.screenshot,
+            speed=speed,
         )
     )
+
+
+def _speed_options(args) -> SpeedOptions:
+    """The live speed options from ``--hasm/--hdrm/--device/--tensorrt`` (device resolved here;
+    PyTorch is imported only when an NVIDIA GPU is present).
+
+    Raises:
+        hdr_live.accel.device.DeviceError: ``--device cuda`` without CUDA.
+    """
+    from hdr_live.accel.device import DevicePreference, resolve_device
+    from hdr_live.stages.builders import HasmKind, HdrmKind
+
+    device = resolve_device(DevicePreference(args.device))
+    speed = SpeedOptions(
+        hasm=None if args.hasm == "auto" else HasmKind(args.hasm),
+        hdrm=None if args.hdrm == "auto" else HdrmKind(args.hdrm),
+        device=device, tensorrt=args.tensorrt)
+    print(f"hdr-live: device {device.name} ({device.reason}); HASM {speed.hasm_kind().value}, "
+          f"HDRM {speed.hdrm_kind().value}", file=sys.stderr)
+    return speed
 
 
 def _maybe_quit(window, session: LiveSession, options: LiveAppOptions) -> None:

@@ -12,7 +12,7 @@ from hdr_live.stages.hasm_learned import load_torch_mask_net
 from training.hasm_data import PriorNoise, degrade_joints, hand_only, hasm_example
 from training.synth.render_mode import RenderOptions, render_sample
 from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
-from training.synth_dataset import open_split
+from training.synth_dataset import open_split, open_splits
 from training.train_hasm import Run, TrainConfig, export, iou_per_mask, train
 
 SPEC = HasmSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1),
@@ -104,3 +104,33 @@ def test_training_learns_resumes_and_exports(tiny_dataset, tmp_path):
     assert meta["provenance"]["steps"] == 40 and meta["metrics"] == json.loads(json.dumps(metrics))
     net, spec = load_torch_mask_net(out)
     assert spec == SPEC
+
+
+def test_two_datasets_read_as_one(tiny_dataset):
+    train_set, val_set, info = open_splits([tiny_dataset, tiny_dataset])
+    one_train, _, one_info = open_split(tiny_dataset)
+    assert len(train_set) == 2 * len(one_train) and len(val_set) == 2
+    assert info == {"datasets": [one_info, one_info]}
+    np.testing.assert_array_equal(train_set[len(one_train)].image, one_train[0].image)
+    np.testing.assert_array_equal(train_set[-1].image, one_train[-1].image)
+    with pytest.raises(IndexError):
+        train_set[len(train_set)]
+    with pytest.raises(ValueError):
+        open_splits([])
+
+
+def test_init_from_another_run_and_stop_on_time(tiny_dataset, tmp_path):
+    train_set, val_set, _ = open_split(tiny_dataset)
+    cfg = TrainConfig(batch=2, lr=3e-3, warmup_steps=1, total_steps=10, eval_every=1000, threads=2)
+    first = Run(tmp_path / "a", SPEC, cfg)
+    train(first, train_set, val_set, PriorNoise(), until_step=3)
+    first.save()
+    second = Run(tmp_path / "b", SPEC, cfg, init=tmp_path / "a")
+    assert second.step == 0 and second.init_from["step"] == 3
+    for (name, a), b in zip(first.model.state_dict().items(), second.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    train(second, train_set, val_set, PriorNoise(), until_step=10, max_minutes=0.0)
+    assert second.step == 0  # the time budget was spent before the first step: checkpoint only
+    assert Run(tmp_path / "b", SPEC, cfg).init_from["run"] == str(tmp_path / "a")
+    with pytest.raises(SystemExit):
+        Run(tmp_path / "c", SPEC, cfg, init=tmp_path / "missing")

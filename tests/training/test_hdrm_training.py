@@ -156,3 +156,26 @@ def test_resume_continues_and_export_round_trips(tiny_dataset, tmp_path):
     assert np.abs(a - b).max() <= 1  # same network, same outputs (uint8 rounding)
     hdrnet = meta["metrics"]["gt_masks"]["hdrnet"]
     assert hdrnet == evaluate(restorer, crops).record() | {"ms_per_crop": hdrnet["ms_per_crop"]}
+
+
+def test_phase_two_masks_are_the_learned_hasm_predictions(tiny_dataset):
+    """Phase predicted-masks trains on what the bundled HASM predicts from a (here clean) prior."""
+    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm_learned import load_mask_net
+    from training.hasm_data import PriorNoise
+    from training.hdrm_data import HasmPredictedMasks
+
+    if not DEFAULT_HASM_WEIGHTS.is_file():
+        pytest.skip(f"bundled HASM weights missing: {DEFAULT_HASM_WEIGHTS}")
+    train_set, _, _ = open_split(tiny_dataset)
+    clean = PriorNoise(0, 0, 0, 0, 0, 0, 0)
+    source = HasmPredictedMasks(*load_mask_net(DEFAULT_HASM_WEIGHTS), noise=clean)
+    for sample in train_set:
+        masks = source.masks(sample, np.random.default_rng(0))
+        assert not (masks.right_visible & masks.left_visible).any()
+        for side in (Side.RIGHT, Side.LEFT):
+            pred, truth = masks.amodal(side), sample.hand(side).amodal
+            assert not (masks.visible(side) & ~pred).any()
+            assert (pred & truth).sum() / max((pred | truth).sum(), 1) > 0.3, side
+    assert TrainConfig(phase=Phase.PREDICTED_MASKS).mask_source().__class__ is HasmPredictedMasks
+    assert TrainConfig(phase=Phase.DEGRADED_MASKS).mask_source().__class__ is DegradedMasks
