@@ -23,7 +23,7 @@ import numpy as np
 
 from hdr_live.accel.device import CPU, Device
 from hdr_live.joints import Side
-from hdr_live.stages.hasm import Hasm, HasmDetections, LandmarkHasmBaseline, TwoPhaseHasm
+from hdr_live.stages.hasm import Hasm, HasmDetections, TwoPhaseHasm
 from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
 from hdr_live.stages.hdrm import Hdrm
 from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions

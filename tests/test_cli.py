@@ -1,6 +1,5 @@
 """The command line on real footage: outputs, schema, both modes, eval-2d."""
 
-import json
 import subprocess
 import sys
 

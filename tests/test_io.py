@@ -1,6 +1,7 @@
+"""I/O: image conversions, frame checks, the MP4 writer, video sources, the pose log."""
+
 import json
 
-import cv2
 import numpy as np
 import pytest
 

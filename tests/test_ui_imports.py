@@ -35,3 +35,21 @@ def test_ui_modules_do_not_import_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
+
+
+def test_learned_stages_on_the_cpu_do_not_import_torch():
+    """With ONNX twins, the learned HASM and HDRNet run without PyTorch (live --hasm learned)."""
+    code = (
+        "import sys\n"
+        "from hdr_live.live.config import LiveSettings, SpeedOptions, build_live_pipeline\n"
+        "from hdr_live.stages.builders import HasmKind, HdrmKind\n"
+        "p = build_live_pipeline(LiveSettings(), SpeedOptions(hasm=HasmKind.LEARNED,"
+        " hdrm=HdrmKind.LEARNED))\n"
+        "assert 'learned-segformer' in p.description and 'learned-hdrnet' in p.description\n"
+        "p.close()\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr

@@ -87,7 +87,7 @@ def region_probs(net: MaskNet, spec, frame: Frame,
     Raises:
         ValueError: ``prior`` has no hand.
     """
-    from hdr_live.models.hasm_net import normalise_input  # numpy only; no torch import
+    from hdr_live.models.hasm_spec import normalise_input  # numpy only; no torch import
 
     s = spec.input_px
     to_frame = crop_affine(region_for_prior(prior, spec.region_context), s)
@@ -196,7 +196,7 @@ def load_mask_net(weights_path: Path, prefer_onnx: bool = True):
     Raises:
         hdr_live.weights.WeightsError: missing/corrupt files, wrong kind, keys that do not fit.
     """
-    from hdr_live.models.hasm_net import MODEL_KIND, HasmSpec
+    from hdr_live.models.hasm_spec import MODEL_KIND, HasmSpec
     from hdr_live.models.onnx_export import OnnxMaskNet
     from hdr_live.weights import WeightsError, read_metadata, sha256_of
 
@@ -237,7 +237,8 @@ def load_torch_module(weights_path: Path):
     Raises:
         hdr_live.weights.WeightsError: missing/corrupt file, wrong kind, keys that do not fit.
     """
-    from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec
+    from hdr_live.models.hasm_net import HasmNet
+    from hdr_live.models.hasm_spec import MODEL_KIND, HasmSpec
     from hdr_live.weights import WeightsError, load_state_dict_strict, read_metadata
 
     meta = read_metadata(weights_path, MODEL_KIND)

@@ -24,7 +24,7 @@ from typing import Protocol, Sequence
 import cv2
 import numpy as np
 
-from hdr_live.models.hdrnet import MODEL_KIND, HdrmSpec, make_network_input
+from hdr_live.models.hdrnet_spec import MODEL_KIND, HdrmSpec, make_network_input
 from hdr_live.stages.hdrm import CropInputs
 from hdr_live.weights import WeightsError, read_metadata, sha256_of
 
