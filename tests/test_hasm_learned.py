@@ -313,12 +313,14 @@ def test_a_fast_hand_is_not_coasted():
     tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
                                TrackerOptions(coast_frames=5, max_coast_speed=0.2))
     tracker.update(FRAME, Hands())
-    # the left hand jumps 30 px (hand size 40 px: 0.75 sizes per frame), then is lost
+    # the left hand's pose jumps 30 px (hand size 40 px: 0.75 sizes per frame), then is lost
+    tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b)))
     tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 30.0)))
     assert tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a))).left is None
     # the same with a slow hand (2 px a frame): coasted
     tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
                                TrackerOptions(coast_frames=5, max_coast_speed=0.2))
     tracker.update(FRAME, Hands())
+    tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b)))
     tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 2.0)))
     assert tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a))).left is not None

@@ -61,6 +61,7 @@ class _Track:
     opposite_votes: int = 0
     missed: int = 0  # consecutive frames the pipeline had no pose for this track
     speed: float = 0.0  # hand sizes per frame between its last two poses
+    pose_px: np.ndarray | None = None  # the pipeline's last pose of this hand (21, 2)
 
 
 def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -119,9 +120,10 @@ class HandPriorTracker:
         for side, track in self._tracks.items():
             pose = previous.get(side)
             if pose is not None and pose.score >= self.options.min_track_score:
-                last = track.geometry.joints_px
                 scale = max(hand_scale_px(pose.joints_px), 1.0)
-                track.speed = 0.0 if track.missed else _mean_dist(pose.joints_px, last) / scale
+                track.speed = 0.0 if track.missed or track.pose_px is None else \
+                    _mean_dist(pose.joints_px, track.pose_px) / scale
+                track.pose_px = pose.joints_px
                 track.geometry = HandGeometry(pose.joints_px, pose.joints_rel_m)
                 track.missed = 0
                 kept[side] = track
