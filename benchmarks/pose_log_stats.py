@@ -1,7 +1,9 @@
 """Figures counted from pose logs: frames with both hands, left/right swaps, jitter.
 
-A *swap* is a frame where both hands are present in it and in the previous frame and exchanging
-the labels would bring the hands' mean joints closer to the previous frame's (sum of distances).
+A *swap* is a frame where both hands are present, both were present in an earlier frame at most
+``MAX_GAP`` frames before (the last such frame), and exchanging the labels would bring the hands'
+mean joints closer to that frame's (sum of distances). Counting across short gaps catches a swap
+that happens while one hand is briefly lost.
 
     python benchmarks/pose_log_stats.py out/clip_hdr.jsonl out/clip_mediapipe.jsonl
 """
@@ -15,22 +17,24 @@ import numpy as np
 
 from hdr_live.io.pose_log import read_pose_log
 
+#: Longest gap (frames) across which a swap is still counted.
+MAX_GAP = 15
+
 
 def log_stats(path: Path) -> str:
     """One line of figures for the pose log at ``path``."""
     records = list(read_pose_log(path))
     both = [r["hands"]["left"] is not None and r["hands"]["right"] is not None for r in records]
-    swaps, prev = 0, None
-    for r, b in zip(records, both):
+    swaps, prev, prev_i = 0, None, -MAX_GAP - 1
+    for i, (r, b) in enumerate(zip(records, both)):
         if not b:
-            prev = None
             continue
         cur = {k: np.array(r["hands"][k]["joints_px"]).mean(axis=0) for k in ("left", "right")}
-        if prev is not None:
+        if prev is not None and i - prev_i <= MAX_GAP:
             keep = sum(np.linalg.norm(cur[k] - prev[k]) for k in cur)
             swap = np.linalg.norm(cur["left"] - prev["right"]) + np.linalg.norm(cur["right"] - prev["left"])
             swaps += int(swap < keep)
-        prev = cur
+        prev, prev_i = cur, i
     any_hand = [r["hands"]["left"] is not None or r["hands"]["right"] is not None for r in records]
     return (f"{path}: frames {len(records)}, both hands {100 * np.mean(both):.1f}%, "
             f"at least one {100 * np.mean(any_hand):.1f}%, left/right swaps {swaps}")

@@ -324,3 +324,29 @@ def test_a_fast_hand_is_not_coasted():
     tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b)))
     tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b + 2.0)))
     assert tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a))).left is not None
+
+
+def test_one_hand_reported_twice_does_not_swap_the_track():
+    """MediaPipe may return one hand twice (right 0.98, left 0.0); the right track stays right
+    and no left hand is born on top of it."""
+    a = _hand(100, 120)
+    tracker = HandPriorTracker(ScriptedDetector([
+        [_det(Side.RIGHT, a)],
+        [HandDetection(Side.RIGHT, a + 4.0, np.zeros((21, 3)), 0.98),
+         HandDetection(Side.LEFT, a + 2.0, np.zeros((21, 3)), 0.0)],
+    ]))
+    tracker.update(FRAME, Hands())
+    prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a)))
+    assert prior.left is None
+    np.testing.assert_allclose(prior.right.joints_px, a + 4.0)
+
+
+def test_a_new_track_on_top_of_an_old_one_is_the_one_dropped():
+    a = _hand(100, 120)
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a)], [_det(Side.LEFT, a + 100)]]))
+    tracker.update(FRAME, Hands())
+    # the pipeline's poses put both hands on the right hand's place: the old right track stays
+    prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a)))
+    assert prior.right is not None and prior.left is not None
+    prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, a + 1)))
+    assert prior.right is not None and prior.left is None

@@ -4,7 +4,9 @@ with MediaPipe Hands (palm detector + landmark model on the full frame) to start
 Identity: a track keeps the side it was born with; a detection that lands on a track refreshes its
 joints but not its side. A side changes only after ``flip_after`` consecutive matched detections
 all labelled the other side while that side is free. Two tracks never share a side, and a track
-that lies on top of the other (duplicate) is dropped. When MediaPipe Hands leaves a hand
+that lies on top of the other (duplicate) is dropped: the coasting one, else the younger one.
+Duplicate detections (MediaPipe sometimes reports one hand twice, once per label) are merged
+first. When MediaPipe Hands leaves a hand
 missing, an optional :class:`~hdr_live.stages.palm_detector.PalmReacquirer` looks for it among
 low-scoring palm candidates verified by the landmark network.
 """
@@ -60,6 +62,7 @@ class _Track:
     geometry: HandGeometry
     opposite_votes: int = 0
     missed: int = 0  # consecutive frames the pipeline had no pose for this track
+    age: int = 0  # frames since the track was born
     speed: float = 0.0  # hand sizes per frame between its last two poses
     pose_px: np.ndarray | None = None  # the pipeline's last pose of this hand (21, 2)
 
@@ -110,6 +113,8 @@ class HandPriorTracker:
             self._absorb(self.reacquirer.find(frame, known))
             self._drop_duplicates()
         self._frames += 1
+        for track in self._tracks.values():
+            track.age += 1
         return Hands(
             left=self._tracks[Side.LEFT].geometry if Side.LEFT in self._tracks else None,
             right=self._tracks[Side.RIGHT].geometry if Side.RIGHT in self._tracks else None,
@@ -134,6 +139,7 @@ class HandPriorTracker:
         self._tracks = kept
 
     def _absorb(self, detections: list[HandDetection]) -> None:
+        detections = self._distinct(detections)
         matches = self._match(detections)
         for i, det in enumerate(detections):
             side = matches.get(i)
@@ -151,6 +157,18 @@ class HandPriorTracker:
             side = det.side if det.side not in self._tracks else det.side.other
             if side not in self._tracks:
                 self._tracks[side] = _Track(HandGeometry(det.joints_px, det.joints_rel_m))
+
+    def _distinct(self, detections: list[HandDetection]) -> list[HandDetection]:
+        """Detections with duplicates removed: of two detections closer than ``duplicate_dist``
+        hand sizes (MediaPipe sometimes returns one hand twice, with both labels), the one with
+        the higher handedness score is kept."""
+        kept: list[HandDetection] = []
+        for det in sorted(detections, key=lambda d: -d.side_score):
+            scale = max(hand_scale_px(det.joints_px), 1.0)
+            if all(_mean_dist(det.joints_px, k.joints_px) / scale >= self.options.duplicate_dist
+                   for k in kept):
+                kept.append(det)
+        return kept
 
     def _match(self, detections: list[HandDetection]) -> dict[int, Side]:
         """Greedy one-to-one matching of detections to tracks by mean joint distance."""
@@ -174,5 +192,6 @@ class HandPriorTracker:
         scale = max(hand_scale_px(r.joints_px), hand_scale_px(l_.joints_px), 1.0)
         if _mean_dist(r.joints_px, l_.joints_px) / scale < self.options.duplicate_dist:
             weaker = max(self._tracks, key=lambda s: (self._tracks[s].missed,
+                                                       -self._tracks[s].age,
                                                        self._tracks[s].opposite_votes))
             del self._tracks[weaker]
