@@ -68,7 +68,8 @@ class SpeedOptions:
         parallel_hands: run the two hands' HDRM and SHPE concurrently.
         pipelined: run HASM's detector of the next frame on its own thread.
         hasm: HASM backend; None = the learned one on a CUDA ``device``, the landmark baseline
-            on the CPU (the learned HASM costs ~100 ms a frame on 2 CPU cores).
+            on the CPU (the learned HASM measured 54 ms a frame on 2 quiet CPU cores, the
+            baseline 25).
         hdrm: HDRM restorer; None = HDRNet on a CUDA ``device``, inpainting on the CPU.
         device: where learned networks run (:func:`hdr_live.accel.device.resolve_device`). On
             CUDA each thread has its own stream: HASM's detector of frame t+1 (pipelined) and the
