@@ -13,19 +13,15 @@ Usage: .venv/bin/python benchmarks/flow_consistency.py [--frames N]
 
 from __future__ import annotations
 
-import argparse
-import itertools
 import sys
-from pathlib import Path
 
-from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
+from _real import clip_cli, clip_frames  # noqa: E402  (also quiets native loggers)
 
 import numpy as np  # noqa: E402
 
-from hdr_live.io.sources import VideoFileSource  # noqa: E402
 from hdr_live.joints import Side  # noqa: E402
 from hdr_live.live.config import LiveSettings, Smoothing  # noqa: E402
-from hdr_live.live.measure import load_average, run_frames  # noqa: E402
+from hdr_live.live.measure import run_frames  # noqa: E402
 from hdr_live.temporal.flow import warping_error  # noqa: E402
 from hdr_live.temporal.smoothing import mean_joint_acceleration_px  # noqa: E402
 from hdr_live.types import FrameResult  # noqa: E402
@@ -45,18 +41,12 @@ def warping_errors(results: list[FrameResult]) -> np.ndarray:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clip", type=Path, default=REAL_CLIP)
-    parser.add_argument("--frames", type=int, default=None)
-    args = parser.parse_args()
-    if not args.clip.is_file():
-        print(f"flow_consistency: clip not found: {args.clip}", file=sys.stderr)
+    args = clip_cli("flow_consistency", __doc__.split("\n\n")[0])
+    if args is None:
         return 2
-    print(f"flow_consistency: {args.clip.name}; load average {load_average()}")
 
     def frames():
-        with VideoFileSource(args.clip) as source:
-            yield from itertools.islice(source, args.frames)
+        return clip_frames(args.clip, args.frames)
 
     summary = {}
     for flow in (False, True):
