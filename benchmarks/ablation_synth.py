@@ -64,7 +64,7 @@ def evaluate(samples, restorer: Restorer, shpe: MediaPipeLandmarkShpe, min_prese
     rows = []
     for sample in samples:
         frame = Frame(sample.image, 0, 0.0)
-        prior = noisy_prior(sample, rng, noise)
+        prior = noisy_prior(sample, rng, noise) if use_prior or hasm is not None else None
         masks = sample.masks if hasm is None else predict_masks(hasm[0], hasm[1], frame, prior)
         for side in Side:
             inputs = build_crop_inputs(frame, masks, side, False, CropOptions())

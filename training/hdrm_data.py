@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from typing import Protocol, Sequence
 
 import cv2
@@ -28,10 +27,11 @@ import torch
 from hdr_live.geometry import warp_crop
 from hdr_live.joints import Side
 from hdr_live.models.hdrnet import make_network_input
+from hdr_live.stages.hasm_learned import predict_masks
 from hdr_live.stages.hdrm import CropInputs, CropOptions, build_crop_inputs
 from hdr_live.types import Frame, HandMasks
+from training.hasm_data import PriorNoise, noisy_prior
 from training.synth.sample import SynthSample
-from training.synth.storage import read_sample
 
 
 class MaskSource(Protocol):
@@ -225,22 +225,6 @@ def make_batch(samples: Sequence[SynthSample], batch: int, size_px: int,
     return HdrmBatch(x, valid, target, 1.0 - valid[:, :1], 1.0 - valid[:, 1:2], disc)
 
 
-class DiskSamples(Sequence[SynthSample]):
-    """Samples of a dataset split read from disk on every access (no cache: a 4000-sample
-    256² dataset is ~3 GB decoded; reading one costs a few ms)."""
-
-    def __init__(self, root: Path, ids: Sequence[str]) -> None:
-        self.root, self.ids = Path(root), list(ids)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        return read_sample(self.root, self.ids[i])
-
-
 class HasmPredictedMasks:
     """HASM's own predicted masks (phase 2, as in the paper): the learned HASM network is run on
     the sample image with a tracker-like degraded joint prior (:func:`training.hasm_data.noisy_prior`),
@@ -252,15 +236,9 @@ class HasmPredictedMasks:
         noise: how the prior is degraded.
     """
 
-    def __init__(self, net, spec, noise=None) -> None:
-        from training.hasm_data import PriorNoise
-
-        self.net, self.spec = net, spec
-        self.noise = PriorNoise() if noise is None else noise
+    def __init__(self, net, spec, noise: PriorNoise = PriorNoise()) -> None:
+        self.net, self.spec, self.noise = net, spec, noise
 
     def masks(self, sample: SynthSample, rng: np.random.Generator) -> HandMasks:
-        from hdr_live.stages.hasm_learned import predict_masks
-        from training.hasm_data import noisy_prior
-
         frame = Frame(sample.image, sample.index, 0.0)
         return predict_masks(self.net, self.spec, frame, noisy_prior(sample, rng, self.noise))

@@ -243,9 +243,8 @@ def train(run: Run, train_set: Sequence[SynthSample], val_crops: Sequence, until
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.hdrm_data import DiskSamples
     from training.hdrm_export import export
-    from training.synth_dataset import Concat, open_split
+    from training.synth_dataset import open_splits
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, nargs="+", required=True,
@@ -273,15 +272,12 @@ def main(argv: list[str] | None = None) -> None:
                     kernels=tuple(5 if i < 2 else 3 for i in range(len(args.channels))))
     cfg = TrainConfig(phase=phase, batch=args.batch, lr=lr, total_steps=args.total_steps,
                       hasm_weights=str(args.hasm_weights))
-    splits = [open_split(root) for root in args.data]
-    val_set = Concat([v for _, v, _ in splits])
-    data_info = splits[0][2] if len(splits) == 1 else {"datasets": [i for _, _, i in splits]}
+    train_set, val_set, data_info = open_splits(args.data, cache=False)
     run = Run(args.run, spec, cfg, init=args.init)
     if args.export:
         print(json.dumps(export(run, args.export, val_set, data_info), indent=2))
         return
     val_crops = evaluation_crops(val_set[:cfg.eval_samples], cfg.mask_source())
-    train_set = Concat([DiskSamples(t.root, t.ids) for t, _, _ in splits])
     train(run, train_set, val_crops, args.steps, args.max_minutes * 60.0)
 
 

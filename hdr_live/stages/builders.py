@@ -7,6 +7,7 @@ Learned backends need their weight files in ``weights/``; a missing or corrupt f
 from __future__ import annotations
 
 import enum
+import logging
 from pathlib import Path
 
 from hdr_live.accel.device import CPU, Device
@@ -17,6 +18,8 @@ from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOption
 from hdr_live.stages.palm_detector import PalmReacquirer, ReacquireOptions
 from hdr_live.stages.shpe import MediaPipeLandmarkShpe
 from hdr_live.weights import WEIGHTS_DIR
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_HASM_WEIGHTS = WEIGHTS_DIR / "hasm_mitb0.safetensors"
 DEFAULT_HDRM_WEIGHTS = WEIGHTS_DIR / "hdrm_hdrnet.safetensors"
@@ -89,15 +92,12 @@ def load_device_mask_net(weights: Path, device: Device, tensorrt: bool = False):
     Raises:
         hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
     """
-    from hdr_live.accel.streams import DeviceMaskNet, DeviceModule
-    from hdr_live.accel.tensorrt import maybe_compile
+    from hdr_live.accel.streams import DeviceMaskNet
     from hdr_live.stages.hasm_learned import load_torch_module
 
     model, spec = load_torch_module(weights)
-    module = DeviceModule(model, device)
     shape = (1, spec.in_channels, spec.input_px, spec.input_px)
-    module.model = maybe_compile(module.model, [shape], device, tensorrt).module
-    return DeviceMaskNet(module), spec
+    return DeviceMaskNet(_on_device(model, [shape], device, tensorrt, "HASM")), spec
 
 
 def load_device_hdrm(weights: Path, device: Device, tensorrt: bool = False) -> Restorer:
@@ -106,12 +106,24 @@ def load_device_hdrm(weights: Path, device: Device, tensorrt: bool = False) -> R
     Raises:
         hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
     """
-    from hdr_live.accel.streams import DeviceHdrNet, DeviceModule
-    from hdr_live.accel.tensorrt import maybe_compile
+    from hdr_live.accel.streams import DeviceHdrNet
     from hdr_live.stages.hdrm_learned import LearnedRestorer, load_torch_hdrnet
 
     model, spec = load_torch_hdrnet(weights)
-    module = DeviceModule(model, device)
     n = spec.input_px
-    module.model = maybe_compile(module.model, [(1, 8, n, n), (1, 2, n, n)], device, tensorrt).module
+    module = _on_device(model, [(1, 8, n, n), (1, 2, n, n)], device, tensorrt, "HDRNet")
     return LearnedRestorer(DeviceHdrNet(module), spec)
+
+
+def _on_device(model, shapes: list[tuple[int, ...]], device: Device, tensorrt: bool, name: str):
+    """``model`` in a :class:`~hdr_live.accel.streams.DeviceModule`, compiled with
+    torch-tensorrt when asked and possible; why it was not compiled goes to the log."""
+    from hdr_live.accel.streams import DeviceModule
+    from hdr_live.accel.tensorrt import maybe_compile
+
+    module = DeviceModule(model, device)
+    if tensorrt:
+        result = maybe_compile(module.model, shapes, device)
+        module.model = result.module
+        (_log.info if result.compiled else _log.warning)("%s: %s", name, result.note)
+    return module

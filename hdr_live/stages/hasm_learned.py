@@ -99,8 +99,7 @@ def region_probs(net: MaskNet, spec, frame: Frame,
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32), to_frame
 
 
-def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands,
-                threshold: float, input_px: int,
+def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands, spec,
                 options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
     """Region probabilities → the four frame-sized boolean masks (see the module docstring for
     the clean-up rules: visible ⊆ amodal, contested visible pixels, unprimed hands).
@@ -110,8 +109,7 @@ def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Ha
         to_frame: (2, 3) region→frame affine.
         frame: the frame the region was cut from (its size is the masks' size).
         prior: the prior used (a hand without one must be large to be kept).
-        threshold: probability threshold (the checkpoint's ``spec.threshold``).
-        input_px: S.
+        spec: the checkpoint's spec (``threshold``, ``input_px`` = S).
     """
     h, w = frame.height, frame.width
     frame_to_region = invert_affine(to_frame)
@@ -121,13 +119,13 @@ def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Ha
                        borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         for p in probs.astype(np.float32)
     ]
-    ra, rv, la, lv = (m > threshold for m in warped)
+    ra, rv, la, lv = (m > spec.threshold for m in warped)
     rv &= ra
     lv &= la
     both = rv & lv
     rv[both] = warped[1][both] >= warped[3][both]
     lv[both] = ~rv[both]
-    region_area = (input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
+    region_area = (spec.input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
     out = {}
     for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
         if prior.get(side) is None and amodal.sum() < options.min_unprimed_area * region_area:
@@ -144,7 +142,7 @@ def predict_masks(net: MaskNet, spec, frame: Frame, prior: Hands[np.ndarray],
     if len(prior) == 0:
         return HandMasks.empty(frame.height, frame.width)
     probs, to_frame = region_probs(net, spec, frame, prior)
-    return frame_masks(probs, to_frame, frame, prior, spec.threshold, spec.input_px, options)
+    return frame_masks(probs, to_frame, frame, prior, spec, options)
 
 
 class LearnedHasm:
