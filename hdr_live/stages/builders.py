@@ -64,7 +64,8 @@ def build_hasm(kind: HasmKind, input_mirrored: bool, still_images: bool,
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
                                 ReacquireOptions(input_mirrored=input_mirrored))
     tracker = HandPriorTracker(MediaPipeHands(detector_options),
-                               TrackerOptions(reacquire_every=1 if still_images else 3),
+                               TrackerOptions(reacquire_every=3) if not still_images else
+                               TrackerOptions(reacquire_every=1, coast_frames=0, flow=None),
                                reacquirer)
     return LearnedHasm(net, spec, tracker)
 

@@ -1,4 +1,5 @@
 """The joint prior for HASM, closed loop: each hand's joints from the pipeline's previous frame,
+moved forward into the current frame by sparse optical flow (:mod:`hdr_live.stages.joint_flow`),
 with MediaPipe Hands (palm detector + landmark model on the full frame) to start and re-acquire.
 
 Identity: a track keeps the side it was born with; a detection that lands on a track refreshes its
@@ -18,6 +19,7 @@ import dataclasses
 import numpy as np
 
 from hdr_live.joints import Side, hand_scale_px
+from hdr_live.stages.joint_flow import JointFlow, JointFlowOptions
 from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands
 from hdr_live.stages.palm_detector import PalmReacquirer
 from hdr_live.stages.silhouette import HandGeometry
@@ -45,6 +47,9 @@ class TrackerOptions:
         max_coast_speed: only a hand that moved less than this many hand sizes per frame (mean
             joint displacement over its last two poses) is coasted: the prior of a fast hand
             goes stale at once and would lead HASM onto the other hand.
+        flow: move a live track's joints from the previous frame into the current one with
+            optical flow (None = use them where they were; set None for unrelated stills).
+            A coasting track is not moved: its hand is hidden, the flow there is the occluder's.
     """
 
     detect_every: int = 1
@@ -55,6 +60,7 @@ class TrackerOptions:
     reacquire_every: int = 3
     coast_frames: int = 10
     max_coast_speed: float = 0.2
+    flow: JointFlowOptions | None = JointFlowOptions()
 
 
 @dataclasses.dataclass
@@ -82,12 +88,15 @@ class HandPriorTracker:
         self._tracks: dict[Side, _Track] = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
+        self._flow = None if options.flow is None else JointFlow(options.flow)
 
     def reset(self) -> None:
-        """Forget all tracks."""
+        """Forget all tracks (and the flow's previous frame)."""
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
+        if self._flow is not None:
+            self._flow.reset()
 
     def update(self, frame: Frame, previous: Hands[HandPose],
                detections: list[HandDetection] | None = None) -> Hands[HandGeometry]:
@@ -102,6 +111,8 @@ class HandPriorTracker:
         Returns:
             Joint geometry per side (None where there is no prior).
         """
+        if self._flow is not None:
+            self._flow.push(frame.rgb)
         self._continue_tracks(previous)
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
             self._absorb(self.detector.detect(frame) if detections is None else list(detections))
@@ -129,7 +140,9 @@ class HandPriorTracker:
                 track.speed = 0.0 if track.missed or track.pose_px is None else \
                     _mean_dist(pose.joints_px, track.pose_px) / scale
                 track.pose_px = pose.joints_px
-                track.geometry = HandGeometry(pose.joints_px, pose.joints_rel_m)
+                joints = pose.joints_px if self._flow is None else \
+                    self._flow.advance(pose.joints_px).joints_px
+                track.geometry = HandGeometry(joints, pose.joints_rel_m)
                 track.missed = 0
                 kept[side] = track
             elif (track.missed < self.options.coast_frames
