@@ -68,7 +68,9 @@ def iou_per_mask(model: HasmNet, samples: Sequence[SynthSample], spec: HasmSpec,
     return {name: float(i / u) if u else float("nan") for name, i, u in zip(MASK_NAMES, inter, union)}
 
 
-def _lr_at(step: int, cfg: TrainConfig) -> float:
+def cosine_lr(step: int, cfg) -> float:
+    """Learning rate at ``step``: linear warm-up over ``cfg.warmup_steps`` to ``cfg.lr``, then a
+    cosine decay to 0 at ``cfg.total_steps`` (any config with those three fields)."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     progress = (step - cfg.warmup_steps) / max(cfg.total_steps - cfg.warmup_steps, 1)
@@ -149,7 +151,7 @@ def train(run: Run, train_set: Sequence[SynthSample], val_set: Sequence[SynthSam
             break
         t0 = time.perf_counter()
         for group in run.opt.param_groups:
-            group["lr"] = _lr_at(run.step, cfg)
+            group["lr"] = cosine_lr(run.step, cfg)
         idx = run.rng.integers(0, len(train_set), cfg.batch)
         x, y = make_batch(train_set, idx, run.spec, run.rng, noise)
         loss = bce_loss(run.model(x), y)

@@ -1,0 +1,92 @@
+"""Synthetic SHPE for the ablation: targets, decoding, crops, a loop that learns, resume, export."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdr_live.joints import Side
+from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
+from hdr_live.types import Frame, HandCrop
+from hdr_live.weights import WeightsError
+from training.shpe_data import Jitter, build_hand_crops, crop_frame_and_joints, jittered, make_batch
+from training.shpe_detnet import DetNetSpec, decode, heatmap_targets, load_detnet
+from training.train_shpe import ShpeRun, ShpeTrainConfig, evaluate, export, train
+
+SPEC = DetNetSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1),
+                  decoder_hidden_size=16)
+
+
+def test_decode_recovers_joints_from_their_own_targets():
+    rng = np.random.default_rng(0)
+    joints = rng.uniform(20, 236, (21, 2))
+    rel = rng.uniform(-0.08, 0.08, (21, 3))
+    heat = heatmap_targets(joints, SPEC)
+    assert heat.shape == (21, 16, 16) and heat.max() <= 1.0
+    loc = np.broadcast_to((rel / SPEC.loc_scale_m)[:, :, None, None], (21, 3, 16, 16))
+    got, got_rel, peaks = decode(heat, loc, SPEC)
+    np.testing.assert_allclose(got, joints, atol=0.05)
+    np.testing.assert_allclose(got_rel, rel - rel[0], atol=1e-6)
+    assert (peaks > 0.5).all()
+
+
+def test_crops_match_the_pipeline_crop_and_jitter_moves_joints_with_pixels(render_samples):
+    sample = render_samples[0]
+    for side in Side:
+        inputs = build_crop_inputs(Frame(sample.image, 0, 0.0), sample.masks, side, False,
+                                   CropOptions())
+        crop, joints, rel = crop_frame_and_joints(sample, side, sample.image, DetNetSpec())
+        np.testing.assert_array_equal(crop, inputs.image_rgb)
+        assert inputs.mirrored == (side is Side.LEFT)
+        # a mirrored crop flips 3D x: the thumb tip lies on the same side of the wrist in 2D and 3D
+        dx_2d = joints[4, 0] - joints[0, 0]
+        assert np.sign(dx_2d) == np.sign(rel[4, 0]) or abs(dx_2d) < 3
+    # jitter: a bright dot at a joint stays under that joint
+    img = np.zeros((64, 64, 3), np.uint8)
+    joints = np.full((21, 2), 128.0)
+    joints[5] = (60.0, 180.0)
+    yx = np.round((joints[5] + 0.5) / 4 - 0.5).astype(int)
+    img[yx[1] - 1:yx[1] + 2, yx[0] - 1:yx[0] + 2] = 255
+    out, moved, _ = jittered(img, joints, np.zeros((21, 3)), SPEC, np.random.default_rng(1),
+                             Jitter())
+    peak = np.unravel_index(out[..., 0].argmax(), out.shape[:2])
+    assert np.linalg.norm((moved[5] + 0.5) / 4 - 0.5 - peak[::-1]) < 1.5
+
+
+def test_training_learns_resumes_and_exports(render_samples, tmp_path):
+    crops = build_hand_crops(render_samples, SPEC)
+    assert len(crops) == 2 * len(render_samples)
+    x, heat, rel, has_3d, joints = make_batch(crops, np.arange(3), SPEC, None)
+    assert x.shape == (3, 3, 64, 64) and heat.shape == (3, 21, 16, 16) and rel.shape == (3, 21, 3)
+    cfg = ShpeTrainConfig(batch=4, lr=3e-3, warmup_steps=2, total_steps=60, eval_every=30)
+    run = ShpeRun(tmp_path / "run", SPEC, cfg)
+    before = evaluate(run.model, crops, SPEC)
+    train(run, crops, crops, until_step=30)
+    assert (tmp_path / "run" / "checkpoint.pt").is_file()
+    resumed = ShpeRun(tmp_path / "run", SPEC, cfg)
+    assert resumed.step == 30
+    torch.testing.assert_close(resumed.model.state_dict(), run.model.state_dict())
+    train(resumed, crops, crops, until_step=60)
+    after = evaluate(resumed.model, crops, SPEC)
+    assert after["epe_crop_px"] < before["epe_crop_px"]
+    out = tmp_path / "shpe.safetensors"
+    metrics = export(resumed, out, crops, {"folder": "fixture"})
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["provenance"]["steps"] == 60 and metrics["hands"] == len(crops)
+    shpe = load_detnet(out)
+    sample = render_samples[0]
+    inputs = build_crop_inputs(Frame(sample.image, 0, 0.0), sample.masks, Side.RIGHT, False,
+                               CropOptions())
+    crop = HandCrop(Side.RIGHT, inputs.image_rgb, inputs.image_rgb, inputs.crop_to_frame,
+                    inputs.mirrored, inputs.m_d, inputs.m_r, inputs.target_visible)
+    est = shpe.estimate(crop)
+    assert est.joints_crop_px.shape == (21, 2) and 0.0 <= est.presence <= 1.0
+    with pytest.raises(ValueError):
+        shpe.estimate(HandCrop(Side.RIGHT, inputs.image_rgb[:128, :128].copy(),
+                               inputs.image_rgb[:128, :128].copy(), inputs.crop_to_frame, False,
+                               inputs.m_d[:128, :128].copy(), inputs.m_r[:128, :128].copy(),
+                               inputs.target_visible[:128, :128].copy()))
+    out.write_bytes(out.read_bytes()[:-10])
+    with pytest.raises(WeightsError, match="shpe.safetensors"):
+        load_detnet(out)
