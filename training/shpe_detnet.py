@@ -30,7 +30,6 @@ import cv2
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from hdr_live.joints import NUM_JOINTS
 

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from hdr_live.models.hasm_net import MASK_NAMES, MODEL_KIND, HasmNet, HasmSpec, bce_loss
 from hdr_live.weights import write_weights
 from training.hasm_data import PriorNoise, hasm_example
+from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
 from training.synth.sample import SynthSample
 
 
@@ -90,7 +91,7 @@ class Run:
         """
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.ckpt = self.folder / "checkpoint.pt"
+        self.ckpt = self.folder / CHECKPOINT
         torch.manual_seed(cfg.seed)
         self.model = HasmNet(spec)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
@@ -99,9 +100,7 @@ class Run:
         self.init_from: dict | None = None
         self.rng = np.random.default_rng(cfg.seed)
         if self.ckpt.is_file():
-            state = torch.load(self.ckpt, weights_only=False)
-            if state["spec"] != spec.to_json():
-                raise SystemExit(f"{self.ckpt} was trained with another spec; use a new --run")
+            state = read_checkpoint(self.ckpt, spec.to_json())
             self.model.load_state_dict(state["model"], strict=True)
             self.opt.load_state_dict(state["opt"])
             self.step, self.wall_s = state["step"], state["wall_s"]
@@ -109,27 +108,19 @@ class Run:
             self.cfg = TrainConfig(**state["cfg"])  # the run keeps its own schedule
             self.rng.bit_generator.state = state["rng"]
         elif init is not None:
-            path = Path(init) / "checkpoint.pt"
-            if not path.is_file():
-                raise SystemExit(f"--init: no checkpoint at {path}")
-            state = torch.load(path, weights_only=False)
-            if state["spec"] != spec.to_json():
-                raise SystemExit(f"--init: {path} was trained with another spec")
+            state = read_checkpoint(Path(init) / CHECKPOINT, spec.to_json())
             self.model.load_state_dict(state["model"], strict=True)
             self.init_from = {"run": str(init), "step": int(state["step"]),
                               "wall_s": float(state["wall_s"])}
 
     def save(self) -> None:
-        tmp = self.ckpt.with_suffix(".tmp")
-        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(),
-                    "step": self.step, "wall_s": self.wall_s, "spec": self.spec.to_json(),
-                    "init_from": self.init_from,
-                    "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state}, tmp)
-        tmp.replace(self.ckpt)
+        write_checkpoint(self.ckpt, {
+            "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
+            "wall_s": self.wall_s, "spec": self.spec.to_json(), "init_from": self.init_from,
+            "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
 
     def log(self, record: dict) -> None:
-        with open(self.folder / "log.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_log(self.folder, record)
 
 
 def train(run: Run, train_set: Sequence[SynthSample], val_set: Sequence[SynthSample],

@@ -43,6 +43,7 @@ from hdr_live.stages.hasm_learned import load_mask_net
 from hdr_live.stages.hdrm_learned import LearnedRestorer, TorchHdrNet
 from training.hdrm_data import (DegradedMasks, ExampleOptions, GroundTruthMasks,
                                 HasmPredictedMasks, HdrmBatch, MaskNoise, MaskSource, make_batch)
+from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
 from training.hdrm_eval import HdrmMetrics, evaluate, evaluation_crops
 from training.synth.sample import SynthSample
 
@@ -125,7 +126,7 @@ class Run:
     def __init__(self, folder: Path, spec: HdrmSpec, cfg: TrainConfig, init: Path | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.ckpt = self.folder / "checkpoint.pt"
+        self.ckpt = self.folder / CHECKPOINT
         torch.manual_seed(cfg.seed)
         self.spec, self.cfg = spec, cfg
         self.gen, self.disc = HdrNet(spec), PatchDiscriminator(cfg.disc_widths)
@@ -135,16 +136,11 @@ class Run:
         self.step, self.wall_s, self.history = 0, 0.0, []
         self.rng = np.random.default_rng(cfg.seed)
         if self.ckpt.is_file():
-            self._resume(torch.load(self.ckpt, weights_only=False))
+            self._resume(read_checkpoint(self.ckpt, spec.to_json()))
         elif init is not None:
-            self._init_from(Path(init) / "checkpoint.pt")
-
-    def _check_spec(self, state: dict, path: Path) -> None:
-        if state["spec"] != self.spec.to_json():
-            raise SystemExit(f"{path} was trained with another spec; use a new --run")
+            self._init_from(Path(init) / CHECKPOINT)
 
     def _resume(self, state: dict) -> None:
-        self._check_spec(state, self.ckpt)
         if state["cfg"]["phase"] != self.cfg.phase.value:
             raise SystemExit(f"{self.ckpt} is a {state['cfg']['phase']!r} run; use a new --run "
                              f"(with --init) for phase {self.cfg.phase.value!r}")
@@ -157,10 +153,7 @@ class Run:
         torch.set_rng_state(state["torch_rng"])
 
     def _init_from(self, path: Path) -> None:
-        if not path.is_file():
-            raise SystemExit(f"--init: no checkpoint at {path}")
-        state = torch.load(path, weights_only=False)
-        self._check_spec(state, path)
+        state = read_checkpoint(path, self.spec.to_json())
         self.gen.load_state_dict(state["gen"], strict=True)
         self.disc.load_state_dict(state["disc"], strict=True)
         self.history = state["history"] + [{"phase": state["cfg"]["phase"], "steps": state["step"],
@@ -169,17 +162,15 @@ class Run:
 
     def save(self) -> None:
         """Write the checkpoint atomically."""
-        tmp = self.ckpt.with_suffix(".tmp")
-        torch.save({"gen": self.gen.state_dict(), "disc": self.disc.state_dict(),
-                    "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                    "step": self.step, "wall_s": self.wall_s, "history": self.history,
-                    "spec": self.spec.to_json(), "cfg": self.cfg.to_json(),
-                    "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
-        tmp.replace(self.ckpt)
+        write_checkpoint(self.ckpt, {
+            "gen": self.gen.state_dict(), "disc": self.disc.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "step": self.step, "wall_s": self.wall_s, "history": self.history,
+            "spec": self.spec.to_json(), "cfg": self.cfg.to_json(),
+            "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()})
 
     def log(self, record: dict) -> None:
-        with open(self.folder / "log.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_log(self.folder, record)
 
     def restorer(self) -> LearnedRestorer:
         """The current generator as a restorer (eval mode; call ``gen.train()`` after use)."""

@@ -28,6 +28,7 @@ from hdr_live.eval2d import mpjpe_mm
 from hdr_live.weights import write_weights
 from training.shpe_data import HandCrops, build_hand_crops, make_batch
 from training.shpe_detnet import MODEL_KIND, DetNet, DetNetSpec, decode, detnet_loss
+from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
 from training.train_hasm import cosine_lr
 
 
@@ -88,7 +89,7 @@ class ShpeRun:
         """Open (resume) the run. Raises SystemExit when the checkpoint has another spec."""
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.ckpt = self.folder / "checkpoint.pt"
+        self.ckpt = self.folder / CHECKPOINT
         torch.manual_seed(cfg.seed)
         self.model = DetNet(spec)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
@@ -96,9 +97,7 @@ class ShpeRun:
         self.spec, self.cfg, self.step, self.wall_s = spec, cfg, 0, 0.0
         self.rng = np.random.default_rng(cfg.seed)
         if self.ckpt.is_file():
-            state = torch.load(self.ckpt, weights_only=False)
-            if state["spec"] != spec.to_json():
-                raise SystemExit(f"{self.ckpt} was trained with another spec; use a new --run")
+            state = read_checkpoint(self.ckpt, spec.to_json())
             self.model.load_state_dict(state["model"], strict=True)
             self.opt.load_state_dict(state["opt"])
             self.step, self.wall_s = state["step"], state["wall_s"]
@@ -106,15 +105,13 @@ class ShpeRun:
             self.rng.bit_generator.state = state["rng"]
 
     def save(self) -> None:
-        tmp = self.ckpt.with_suffix(".tmp")
-        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(),
-                    "step": self.step, "wall_s": self.wall_s, "spec": self.spec.to_json(),
-                    "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state}, tmp)
-        tmp.replace(self.ckpt)
+        write_checkpoint(self.ckpt, {
+            "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
+            "wall_s": self.wall_s, "spec": self.spec.to_json(),
+            "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
 
     def log(self, record: dict) -> None:
-        with open(self.folder / "log.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_log(self.folder, record)
 
     def train_step(self, crops: HandCrops) -> dict[str, float]:
         """One optimiser step on a random jittered batch; returns the losses."""
