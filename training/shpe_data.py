@@ -1,11 +1,12 @@
 """Training examples for the synthetic SHPE (:mod:`training.shpe_detnet`).
 
-One example is one (sample, side): the single-hand target I_o* of that hand (HDR §3.3: the other
-hand removed, this hand whole) cut with the pipeline's own HDRM crop
-(:func:`hdr_live.stages.hdrm.build_crop_inputs` on the ground-truth masks: square, around the
-amodal box, mirrored for a left hand), so the estimator sees the framing it gets at inference.
-Crops are cached at the network's input size; training adds a random similarity (scale, shift,
-rotation) to each cached crop.
+One hand gives two views, as the estimator's two passes see it: the whole HDRM crop resized
+(first pass) and the upright region around its joints (second pass). The crop is the pipeline's
+own (:func:`hdr_live.stages.hdrm.build_crop_inputs` on the ground-truth masks: square, around
+the amodal box, mirrored for a left hand) cut from the single-hand target I_o* of that hand
+(HDR §3.3: the other hand removed, this hand whole). Views are cached; training adds a random
+similarity (scale, shift, rotation) to each, which also stands in for the first pass's error
+when the second pass's region is placed.
 """
 
 from __future__ import annotations
@@ -17,30 +18,34 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from hdr_live.geometry import apply_affine, invert_affine, warp_crop
+from hdr_live.geometry import apply_affine, invert_affine, roi_from_joints, warp_crop
 from hdr_live.joints import Side
 from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
 from hdr_live.types import Frame
-from training.shpe_detnet import DetNetSpec, heatmap_targets
+from training.shpe_detnet import (DetNetSpec, heatmap_targets, view_affine, view_to_crop_rel,
+                                  whole_view_affine)
 from training.synth.sample import SynthSample
 
 
 @dataclasses.dataclass(frozen=True)
-class HandCrops:
-    """Cached single-hand crops.
+class HandViews:
+    """Cached network views of single hands.
 
     Attributes:
-        images: (N, P, P, 3) uint8, P = spec.input_px, the crop resized.
-        joints_crop_px: (N, 21, 2) float32 joints in 256² HDRM-crop pixels.
-        joints_rel_m: (N, 21, 3) float32 wrist-relative metres in crop axes (x mirrored for a
-            mirrored crop).
+        images: (N, P, P, 3) uint8 views, P = spec.input_px.
+        joints_view_px: (N, 21, 2) float32 joints in view pixels.
+        joints_rel_m: (N, 21, 3) float32 wrist-relative metres in the view's axes.
         has_3d: (N,) bool, the 3D joints are exact (rendered, not pasted).
+        crop_px_per_view_px: (N,) float32 scale from view to HDRM-crop pixels (for EPE in crop px).
+        tight: (N,) bool, a second-pass view (region around the joints), else the whole crop.
     """
 
     images: np.ndarray
-    joints_crop_px: np.ndarray
+    joints_view_px: np.ndarray
     joints_rel_m: np.ndarray
     has_3d: np.ndarray
+    crop_px_per_view_px: np.ndarray
+    tight: np.ndarray
 
     def __len__(self) -> int:
         return len(self.images)
@@ -68,10 +73,22 @@ def crop_frame_and_joints(sample: SynthSample, side: Side, image: np.ndarray,
     return crop, joints, rel
 
 
-def build_hand_crops(samples: Sequence[SynthSample], spec: DetNetSpec) -> HandCrops:
-    """Both hands' target crops of every sample (hands without a mask or with unknown joints
-    are skipped)."""
-    images, joints, rels, has_3d = [], [], [], []
+def views_of(crop: np.ndarray, joints_crop_px: np.ndarray, rel_m: np.ndarray, spec: DetNetSpec):
+    """The whole-crop view and the region-around-the-joints view of one crop, each as
+    (image, joints_view_px, rel_view_m, crop_px_per_view_px)."""
+    out = []
+    for to_crop in (whole_view_affine(spec),
+                    view_affine(roi_from_joints(joints_crop_px, spec.roi_scale), spec)):
+        to_view = invert_affine(to_crop)
+        out.append((warp_crop(crop, to_crop, spec.input_px), apply_affine(to_view, joints_crop_px),
+                    view_to_crop_rel(rel_m, to_view), math.sqrt(abs(np.linalg.det(to_crop[:, :2])))))
+    return out
+
+
+def build_hand_views(samples: Sequence[SynthSample], spec: DetNetSpec) -> HandViews:
+    """Both views of both hands' targets of every sample (hands without a mask or with unknown
+    joints are skipped)."""
+    rows = []
     for sample in samples:
         for side in Side:
             hand = sample.hand(side)
@@ -80,32 +97,33 @@ def build_hand_crops(samples: Sequence[SynthSample], spec: DetNetSpec) -> HandCr
             cut = crop_frame_and_joints(sample, side, hand.target, spec)
             if cut is None:
                 continue
-            images.append(cv2.resize(cut[0], (spec.input_px,) * 2, interpolation=cv2.INTER_AREA))
-            joints.append(cut[1])
-            rels.append(cut[2])
-            has_3d.append(hand.joints_3d_exact and np.isfinite(hand.joints_cam_m).all())
-    return HandCrops(np.stack(images), np.asarray(joints, np.float32),
-                     np.nan_to_num(np.asarray(rels, np.float32)), np.asarray(has_3d, bool))
+            exact = bool(hand.joints_3d_exact and np.isfinite(hand.joints_cam_m).all())
+            for k, view in enumerate(views_of(*cut, spec)):
+                rows.append((*view, exact, k == 1))
+    images, joints, rels, scales, has_3d, tight = zip(*rows)
+    return HandViews(np.stack(images), np.asarray(joints, np.float32),
+                     np.nan_to_num(np.asarray(rels, np.float32)), np.asarray(has_3d, bool),
+                     np.asarray(scales, np.float32), np.asarray(tight, bool))
 
 
 @dataclasses.dataclass(frozen=True)
 class Jitter:
-    """Random similarity applied to a cached crop (about its centre).
+    """Random similarity applied to a cached view (about its centre).
 
     Attributes:
         scale: zoom factor range; shift_frac: shift as a fraction of the side; rot_deg: rotation.
     """
 
-    scale: tuple[float, float] = (0.85, 1.2)
-    shift_frac: float = 0.08
-    rot_deg: float = 20.0
+    scale: tuple[float, float] = (0.8, 1.25)
+    shift_frac: float = 0.1
+    rot_deg: float = 25.0
 
 
-def jittered(image: np.ndarray, joints_crop_px: np.ndarray, rel_m: np.ndarray, spec: DetNetSpec,
+def jittered(image: np.ndarray, joints_px: np.ndarray, rel_m: np.ndarray,
              rng: np.random.Generator, jitter: Jitter) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A cached crop, its 2D joints (256² crop px) and 3D joints moved by one random similarity;
-    the 3D x/y axes turn with the image (z unchanged)."""
-    p = spec.input_px
+    """A view, its 2D joints (view px) and 3D joints moved by one random similarity; the 3D x/y
+    axes turn with the image (z unchanged)."""
+    p = image.shape[0]
     angle = math.radians(rng.uniform(-jitter.rot_deg, jitter.rot_deg))
     scale = rng.uniform(*jitter.scale)
     shift = rng.uniform(-jitter.shift_frac, jitter.shift_frac, 2) * p
@@ -114,30 +132,28 @@ def jittered(image: np.ndarray, joints_crop_px: np.ndarray, rel_m: np.ndarray, s
     m = np.array([[cos, -sin, c - cos * c + sin * c + shift[0]],
                   [sin, cos, c - sin * c - cos * c + shift[1]]])
     out = cv2.warpAffine(image, m, (p, p), flags=cv2.INTER_LINEAR, borderValue=0)
-    k = spec.crop_px / p
-    in_small = (joints_crop_px + 0.5) / k - 0.5
-    moved = apply_affine(m, in_small)
     rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-    rel = rel_m.copy()
+    rel = np.array(rel_m, dtype=np.float64)
     rel[:, :2] = rel[:, :2] @ rot.T
-    return out, (moved + 0.5) * k - 0.5, rel
+    return out, apply_affine(m, joints_px), rel
 
 
-def make_batch(crops: HandCrops, idx: np.ndarray, spec: DetNetSpec,
+def make_batch(views: HandViews, idx: np.ndarray, spec: DetNetSpec,
                rng: np.random.Generator | None, jitter: Jitter = Jitter()):
-    """Arrays (x (B, 3, P, P) float32, heat (B, 21, M, M) float32, rel (B, 21, 3) float32 scaled
-    by ``loc_scale_m``, has_3d (B,) float32, joints (B, 21, 2) float64 crop px) for ``idx``;
-    ``rng`` None = no jitter (evaluation)."""
+    """Arrays (x (B, 3, P, P) float32, heat (B, 21, M, M) float32 Gaussians, rel (B, 21, 3)
+    float32 divided by ``loc_scale_m``, has_3d (B,) float32, joints (B, 21, 2) float64 view px)
+    for ``idx``; ``rng`` None = no jitter (evaluation)."""
     xs, heats, rels, joints = [], [], [], []
     mean, std = np.float32(spec.rgb_mean), np.float32(spec.rgb_std)
     for i in idx:
-        img, j2, j3 = crops.images[i], crops.joints_crop_px[i].astype(np.float64), \
-            crops.joints_rel_m[i].astype(np.float64)
+        img = views.images[i]
+        j2 = views.joints_view_px[i].astype(np.float64)
+        j3 = views.joints_rel_m[i].astype(np.float64)
         if rng is not None:
-            img, j2, j3 = jittered(img, j2, j3, spec, rng, jitter)
+            img, j2, j3 = jittered(img, j2, j3, rng, jitter)
         xs.append(((img.astype(np.float32) / 255.0 - mean) / std).transpose(2, 0, 1))
         heats.append(heatmap_targets(j2, spec))
         rels.append(j3 / spec.loc_scale_m)
         joints.append(j2)
     return (np.ascontiguousarray(np.stack(xs)), np.stack(heats).astype(np.float32),
-            np.asarray(rels, np.float32), crops.has_3d[idx].astype(np.float32), np.stack(joints))
+            np.asarray(rels, np.float32), views.has_3d[idx].astype(np.float32), np.stack(joints))

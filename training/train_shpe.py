@@ -3,8 +3,8 @@ ablation (paper Table 5: "the same SHPE trained on the IH26M-SH set" — here, o
 single-hand targets I_o*).
 
 Resumable: the run folder keeps ``checkpoint.pt`` (model, optimiser, step, RNG state),
-``log.jsonl`` (losses, held-out 2D EPE and MPJPE) and ``crops_{train,val}.npz`` (the cached
-single-hand crops). ``--export`` writes safetensors + metadata (config, data, steps, wall time,
+``log.jsonl`` (losses, held-out 2D EPE and MPJPE) and ``views_{train,val}.npz`` (the cached
+single-hand views). ``--export`` writes safetensors + metadata (config, data, steps, wall time,
 metrics, sha256).
 
     python -m training.train_shpe --data data/synth_v1 data/synth_v2 --run runs/shpe --steps 4000
@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from hdr_live.eval2d import mpjpe_mm
 from hdr_live.weights import write_weights
-from training.shpe_data import HandCrops, build_hand_crops, make_batch
+from training.shpe_data import HandViews, build_hand_views, make_batch
 from training.shpe_detnet import MODEL_KIND, DetNet, DetNetSpec, decode, detnet_loss
 from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
 from training.train_hasm import cosine_lr
@@ -36,8 +36,7 @@ from training.train_hasm import cosine_lr
 class ShpeTrainConfig:
     """Optimisation settings (saved with the checkpoint and the exported weights).
 
-    ``heat_weight`` scales L_heat against L_loc (heat maps are mostly zero; without it the
-    network first learns the location maps only)."""
+    ``heat_weight`` scales L_heat (cross-entropy) against L_loc."""
 
     batch: int = 32
     lr: float = 1e-3
@@ -45,41 +44,45 @@ class ShpeTrainConfig:
     warmup_steps: int = 100
     total_steps: int = 4000
     eval_every: int = 250
-    heat_weight: float = 10.0
+    heat_weight: float = 1.0
     threads: int = 2
     seed: int = 0
 
 
-def cached_crops(path: Path, samples, spec: DetNetSpec) -> HandCrops:
-    """The crops of ``samples``, built once and kept in ``path`` (.npz)."""
+def cached_views(path: Path, samples, spec: DetNetSpec) -> HandViews:
+    """The views of ``samples``, built once and kept in ``path`` (.npz)."""
     if path.is_file():
         with np.load(path) as z:
-            return HandCrops(z["images"], z["joints_crop_px"], z["joints_rel_m"], z["has_3d"])
-    crops = build_hand_crops(tqdm(samples, desc=f"crops → {path.name}", mininterval=30.0), spec)
+            return HandViews(**{f.name: z[f.name] for f in dataclasses.fields(HandViews)})
+    views = build_hand_views(tqdm(samples, desc=f"views → {path.name}", mininterval=30.0), spec)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **dataclasses.asdict(crops))
+    np.savez(tmp, **dataclasses.asdict(views))
     tmp.replace(path)
-    return crops
+    return views
 
 
-def evaluate(model: DetNet, crops: HandCrops, spec: DetNetSpec) -> dict[str, float]:
-    """Held-out 2D EPE (px of the 256² crop) and root-aligned MPJPE (mm, exact-3D hands only)
-    on clean single-hand crops, without jitter."""
+def evaluate(model: DetNet, views: HandViews, spec: DetNetSpec) -> dict[str, float]:
+    """Held-out errors on clean single-hand views, without jitter: 2D EPE in HDRM-crop pixels
+    (256²) on whole-crop views (first pass) and on views around the true joints (second pass),
+    and root-aligned MPJPE (mm, exact-3D hands) on the second-pass views."""
     model.eval()
-    epe, mpjpe = [], []
+    epe = {False: [], True: []}
+    mpjpe = []
     with torch.inference_mode():
-        for start in range(0, len(crops), 64):
-            idx = np.arange(start, min(start + 64, len(crops)))
-            x, _, rel_t, has_3d, joints = make_batch(crops, idx, spec, None)
+        for start in range(0, len(views), 64):
+            idx = np.arange(start, min(start + 64, len(views)))
+            x, _, rel_t, has_3d, joints = make_batch(views, idx, spec, None)
             heat, loc = model(torch.from_numpy(x))
-            for k in range(len(idx)):
-                j2, rel, _ = decode(heat[k].numpy(), loc[k].numpy(), spec)
-                epe.append(np.linalg.norm(j2 - joints[k], axis=1).mean())
-                if has_3d[k]:
+            for k, i in enumerate(idx):
+                j2, rel = decode(heat[k].numpy(), loc[k].numpy(), spec)
+                err = np.linalg.norm(j2 - joints[k], axis=1).mean()
+                epe[bool(views.tight[i])].append(err * views.crop_px_per_view_px[i])
+                if has_3d[k] and views.tight[i]:
                     mpjpe.append(mpjpe_mm(rel, rel_t[k] * spec.loc_scale_m * 1000.0))
     model.train()
-    return {"epe_crop_px": float(np.mean(epe)), "mpjpe_mm": float(np.mean(mpjpe)),
-            "hands": len(epe), "hands_3d": len(mpjpe)}
+    return {"epe_whole_crop_px": float(np.mean(epe[False])),
+            "epe_tight_crop_px": float(np.mean(epe[True])), "mpjpe_tight_mm": float(np.mean(mpjpe)),
+            "hands": len(epe[False]), "hands_3d": len(mpjpe)}
 
 
 class ShpeRun:
@@ -113,12 +116,12 @@ class ShpeRun:
     def log(self, record: dict) -> None:
         append_log(self.folder, record)
 
-    def train_step(self, crops: HandCrops) -> dict[str, float]:
+    def train_step(self, views: HandViews) -> dict[str, float]:
         """One optimiser step on a random jittered batch; returns the losses."""
         for group in self.opt.param_groups:
             group["lr"] = cosine_lr(self.step, self.cfg)
-        idx = self.rng.integers(0, len(crops), self.cfg.batch)
-        x, heat_t, rel_t, has_3d, _ = make_batch(crops, idx, self.spec, self.rng)
+        idx = self.rng.integers(0, len(views), self.cfg.batch)
+        x, heat_t, rel_t, has_3d, _ = make_batch(views, idx, self.spec, self.rng)
         heat, loc = self.model(torch.from_numpy(x))
         l_heat, l_loc = detnet_loss(heat, loc, torch.from_numpy(heat_t), torch.from_numpy(rel_t),
                                     torch.from_numpy(has_3d))
@@ -130,7 +133,7 @@ class ShpeRun:
         return {"l_heat": l_heat.item(), "l_loc": l_loc.item()}
 
 
-def train(run: ShpeRun, train_crops: HandCrops, val_crops: HandCrops, until_step: int,
+def train(run: ShpeRun, train_views: HandViews, val_views: HandViews, until_step: int,
           max_minutes: float = float("inf")) -> None:
     """Train from ``run.step`` to ``until_step`` or for ``max_minutes`` (then checkpoint)."""
     torch.set_num_threads(run.cfg.threads)
@@ -138,13 +141,13 @@ def train(run: ShpeRun, train_crops: HandCrops, val_crops: HandCrops, until_step
     t_start = time.monotonic()
     while run.step < until_step and time.monotonic() - t_start < 60.0 * max_minutes:
         t0 = time.perf_counter()
-        losses = run.train_step(train_crops)
+        losses = run.train_step(train_views)
         run.wall_s += time.perf_counter() - t0
         bar.update(1)
         record = {"step": run.step, **{k: round(v, 5) for k, v in losses.items()},
                   "wall_s": round(run.wall_s, 1)}
         if run.step % run.cfg.eval_every == 0 or run.step == until_step:
-            record["val"] = evaluate(run.model, val_crops, run.spec)
+            record["val"] = evaluate(run.model, val_views, run.spec)
             run.save()
             tqdm.write(f"step {run.step}: {record['val']}")
         if run.step % 25 == 0 or "val" in record:
@@ -153,15 +156,16 @@ def train(run: ShpeRun, train_crops: HandCrops, val_crops: HandCrops, until_step
     bar.close()
 
 
-def export(run: ShpeRun, out: Path, val_crops: HandCrops, data_info: dict) -> dict:
+def export(run: ShpeRun, out: Path, val_views: HandViews, data_info: dict) -> dict:
     """Write the weights and metadata; returns the metrics."""
-    metrics = evaluate(run.model, val_crops, run.spec)
+    metrics = evaluate(run.model, val_views, run.spec)
     write_weights(run.model.eval(), out, MODEL_KIND, {
         "spec": run.spec.to_json(),
         "provenance": {
             "trainer": "training/train_shpe.py",
-            "trained_on": "single-hand targets I_o* of the synthetic train split, HDRM crops "
-                          "from ground-truth masks, random similarity jitter",
+            "trained_on": "single-hand targets I_o* of the synthetic train split: HDRM crops "
+                          "from ground-truth masks (whole) and upright regions around the "
+                          "joints, random similarity jitter",
             "steps": run.step, "wall_time_s": round(run.wall_s, 1),
             "train_config": dataclasses.asdict(run.cfg), "data": data_info,
             "init": "random (no pretrained weights)", "hardware": "2 CPU cores, no GPU",
@@ -187,12 +191,12 @@ def main(argv: list[str] | None = None) -> None:
     spec = DetNetSpec()
     train_set, val_set, data_info = open_splits(args.data, cache=False)
     run = ShpeRun(args.run, spec, ShpeTrainConfig(total_steps=args.total_steps))
-    val_crops = cached_crops(run.folder / "crops_val.npz", val_set, spec)
+    val_views = cached_views(run.folder / "views_val.npz", val_set, spec)
     if args.export:
-        print(json.dumps(export(run, args.export, val_crops, data_info), indent=2))
+        print(json.dumps(export(run, args.export, val_views, data_info), indent=2))
         return
-    train_crops = cached_crops(run.folder / "crops_train.npz", train_set, spec)
-    train(run, train_crops, val_crops, args.steps, args.max_minutes)
+    train_views = cached_views(run.folder / "views_train.npz", train_set, spec)
+    train(run, train_views, val_views, args.steps, args.max_minutes)
 
 
 if __name__ == "__main__":
