@@ -84,39 +84,65 @@ def test_bad_input_is_refused():
         flow.advance(np.zeros((20, 2)))
 
 
+from hdr_live.joints import Side, hand_scale_px  # noqa: E402
+from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions  # noqa: E402
+from hdr_live.stages.mediapipe_hands import HandDetection  # noqa: E402
+from hdr_live.types import Frame, HandPose, Hands  # noqa: E402
+
+PATCH = _texture(100, 100, seed=5)
+
+
+class FirstFrameOnly:
+    """MediaPipe stand-in: finds the hand on the first frame only."""
+
+    def __init__(self, joints):
+        self.left = [[HandDetection(Side.RIGHT, joints, np.zeros((21, 3)), 0.9)]]
+
+    def detect(self, frame):
+        return self.left.pop() if self.left else []
+
+    def close(self):
+        pass
+
+
+def _frame(x0, index, patch=True):
+    """A flat frame with the textured 'hand' patch at column ``x0``."""
+    rgb = np.full((240, 320, 3), 40, np.uint8)
+    if patch:
+        rgb[70:170, x0:x0 + 100] = PATCH
+    return Frame(rgb, index, index / 30)
+
+
+def _pose(joints):
+    return Hands(right=HandPose(Side.RIGHT, joints, np.zeros((21, 3)), np.ones(21, bool), 0.9))
+
+
 def test_tracker_prior_moves_with_the_hand_between_frames():
-    """A textured patch (the hand) moves 8 px right on a flat background: the tracker's prior for
-    the next frame is the previous pose moved onto the patch, and only with flow on."""
-    from hdr_live.joints import Side
-    from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
-    from hdr_live.types import Frame, HandPose, Hands
-
-    from hdr_live.stages.mediapipe_hands import HandDetection
-
-    class FirstFrameOnly:
-        """MediaPipe stand-in: finds the hand on the first frame only."""
-
-        def __init__(self, joints):
-            self.left = [[HandDetection(Side.RIGHT, joints, np.zeros((21, 3)), 0.9)]]
-
-        def detect(self, frame):
-            return self.left.pop() if self.left else []
-
-        def close(self):
-            pass
-
-    patch = _texture(100, 100, seed=5)
-
-    def frame(x0, index):
-        rgb = np.full((240, 320, 3), 40, np.uint8)
-        rgb[70:170, x0:x0 + 100] = patch
-        return Frame(rgb, index, index / 30)
-
+    """The patch moves 8 px right: the tracker's prior for the next frame is the previous pose
+    moved onto the patch, and only with flow on."""
     joints = np.random.default_rng(6).uniform([60, 80], [140, 160], (21, 2))
-    pose = Hands(right=HandPose(Side.RIGHT, joints, np.zeros((21, 3)), np.ones(21, bool), 0.9))
     for flow_on, expected in ((True, joints + [8.0, 0.0]), (False, joints)):
         options = TrackerOptions(flow=JointFlowOptions() if flow_on else None)
         tracker = HandPriorTracker(FirstFrameOnly(joints), options)
-        tracker.update(frame(50, 0), Hands())
-        prior = tracker.update(frame(58, 1), pose)
+        tracker.update(_frame(50, 0), Hands())
+        prior = tracker.update(_frame(58, 1), _pose(joints))
         assert np.median(np.abs(prior.right.joints_px - expected)) < 0.6, flow_on
+
+
+def test_a_fast_hand_coasts_only_while_the_flow_follows_it():
+    """A hand moving 8 px a frame (> 0.2 hand sizes) that the pipeline loses keeps a prior moved
+    by the flow; if the flow loses it too (the patch is gone), the track ends."""
+    rng = np.random.default_rng(7)
+    joints = np.vstack([[80.0, 140.0], rng.uniform([70, 100], [110, 140], (20, 2))])
+    joints[9] = (80.0, 120.0)  # hand size 20 px: 8 px a frame is 0.4 hand sizes
+    assert 8.0 / hand_scale_px(joints) > TrackerOptions().max_coast_speed
+    for patch_stays in (True, False):
+        tracker = HandPriorTracker(FirstFrameOnly(joints), TrackerOptions())
+        tracker.update(_frame(50, 0), Hands())
+        tracker.update(_frame(58, 1), _pose(joints))
+        tracker.update(_frame(66, 2), _pose(joints + [8.0, 0.0]))
+        prior = tracker.update(_frame(74, 3, patch=patch_stays), Hands())  # pipeline lost it
+        if patch_stays:
+            assert np.median(np.abs(prior.right.joints_px - (joints + [24.0, 0.0]))) < 1.0
+        else:
+            assert prior.right is None

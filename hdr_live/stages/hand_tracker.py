@@ -44,12 +44,15 @@ class TrackerOptions:
             frames, so HASM can still predict the amodal mask of a hand that went behind the
             other one and HDRM can de-occlude it; 0 = drop the track at once. A coasting track
             never outranks a live one (duplicates drop the coasting one first).
-        max_coast_speed: only a hand that moved less than this many hand sizes per frame (mean
-            joint displacement over its last two poses) is coasted: the prior of a fast hand
-            goes stale at once and would lead HASM onto the other hand.
+        max_coast_speed: a hand that moved less than this many hand sizes per frame (mean
+            joint displacement over its last two poses) coasts on its last joints, which stay
+            put (it is most likely hidden behind the other hand, where the flow would follow
+            the occluder). A faster hand's last joints go stale at once and would lead HASM onto
+            the other hand: it coasts only while the optical flow follows it (``flow`` on and
+            enough joints pass the forward–backward check, e.g. a hand lost to motion blur),
+            its joints moved by the flow each frame.
         flow: move a live track's joints from the previous frame into the current one with
             optical flow (None = use them where they were; set None for unrelated stills).
-            A coasting track is not moved: its hand is hidden, the flow there is the occluder's.
     """
 
     detect_every: int = 1
@@ -145,11 +148,22 @@ class HandPriorTracker:
                 track.geometry = HandGeometry(joints, pose.joints_rel_m)
                 track.missed = 0
                 kept[side] = track
-            elif (track.missed < self.options.coast_frames
-                  and track.speed < self.options.max_coast_speed):
+            elif track.missed < self.options.coast_frames and self._coast(track):
                 track.missed += 1
                 kept[side] = track
         self._tracks = kept
+
+    def _coast(self, track: _Track) -> bool:
+        """Whether a track the pipeline lost coasts this frame (see ``max_coast_speed``); a
+        fast one is moved by the flow when it coasts."""
+        if track.speed < self.options.max_coast_speed:
+            return True
+        if self._flow is None:
+            return False
+        flowed = self._flow.advance(track.geometry.joints_px)
+        if flowed.moved:
+            track.geometry = HandGeometry(flowed.joints_px, track.geometry.joints_rel_m)
+        return flowed.moved
 
     def _absorb(self, detections: list[HandDetection]) -> None:
         detections = self._distinct(detections)
