@@ -12,8 +12,10 @@ single-hand images.
 Architecture (after MinimalHand's DetNet, HDR §3.4): a backbone with per-joint heat maps and
 location maps at 1/4 of the input; the 2D joint is the heat-map peak (refined to sub-pixel by a
 parabola through the log heat values), its 3D position is read from the location maps at that
-peak. Backbone: SegFormer MiT-B0 from ``transformers`` (random init; no pretrained weights can
-be downloaded here). Losses: DetNet's L_heat + L_loc (eq. 5 without the delta maps, which serve
+peak. Backbone: ResNet-18 from ``transformers`` (random init; no pretrained weights can be
+downloaded here) with a light multi-scale head. Measured here: a SegFormer MiT-B0 backbone
+learned the maps about three times slower per step (held-out second-pass EPE 23.1 px after 750
+steps against 20.5 px after 250 for the ResNet). Losses: DetNet's L_heat + L_loc (eq. 5 without the delta maps, which serve
 DetNet's bone directions for IKNet, not used here; the weight-decay term is AdamW's), with one
 change: L_heat is a cross-entropy between each joint's spatial softmax and its normalised
 Gaussian target instead of an L2 on the maps. Measured here: with L2 the held-out 2D EPE stalled
@@ -59,7 +61,9 @@ class DetNetSpec:
         sigma_map_px: Gaussian σ of the target heat maps, in heat-map pixels (input/4).
         loc_scale_m: location maps hold wrist-relative metres divided by this.
         rgb_mean, rgb_std: normalisation of RGB in [0, 1].
-        hidden_sizes, depths, num_heads, sr_ratios, decoder_hidden_size: MiT-B0 sizes.
+        embedding_size, hidden_sizes, depths: ResNet sizes (ResNet-18: 64; 64-128-256-512;
+            2-2-2-2, basic blocks).
+        head_channels: width of the head that merges the four stages at 1/4 resolution.
     """
 
     crop_px: int = 256
@@ -69,11 +73,10 @@ class DetNetSpec:
     loc_scale_m: float = 0.1
     rgb_mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     rgb_std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    hidden_sizes: tuple[int, ...] = (32, 64, 160, 256)
+    embedding_size: int = 64
+    hidden_sizes: tuple[int, ...] = (64, 128, 256, 512)
     depths: tuple[int, ...] = (2, 2, 2, 2)
-    num_heads: tuple[int, ...] = (1, 2, 5, 8)
-    sr_ratios: tuple[int, ...] = (8, 4, 2, 1)
-    decoder_hidden_size: int = 128
+    head_channels: int = 128
 
     @property
     def map_px(self) -> int:
@@ -91,21 +94,35 @@ class DetNetSpec:
 
 class DetNet(nn.Module):
     """forward: (B, 3, S, S) normalised RGB → (heat (B, 21, S/4, S/4) logits of each joint's
-    spatial softmax, loc (B, 21, 3, S/4, S/4) wrist-relative 3D divided by ``loc_scale_m``)."""
+    spatial softmax, loc (B, 21, 3, S/4, S/4) wrist-relative 3D divided by ``loc_scale_m``).
+
+    Backbone: ``transformers``' ResNet (random init); its four stages (1/4 … 1/32) are projected
+    to ``head_channels``, upsampled to 1/4 and summed (a light FPN-style merge), then a 3×3
+    conv block gives the 21 heat maps and 63 location maps.
+    """
 
     def __init__(self, spec: DetNetSpec) -> None:
         super().__init__()
-        from transformers import SegformerConfig, SegformerForSemanticSegmentation
+        from transformers import ResNetBackbone, ResNetConfig
 
         self.spec = spec
-        config = SegformerConfig(
-            num_channels=3, num_labels=4 * NUM_JOINTS, hidden_sizes=list(spec.hidden_sizes),
-            depths=list(spec.depths), num_attention_heads=list(spec.num_heads),
-            sr_ratios=list(spec.sr_ratios), decoder_hidden_size=spec.decoder_hidden_size)
-        self.segformer = SegformerForSemanticSegmentation(config)
+        config = ResNetConfig(embedding_size=spec.embedding_size,
+                              hidden_sizes=list(spec.hidden_sizes), depths=list(spec.depths),
+                              layer_type="basic",
+                              out_features=[f"stage{i + 1}" for i in range(len(spec.depths))])
+        self.backbone = ResNetBackbone(config)
+        self.lateral = nn.ModuleList(nn.Conv2d(c, spec.head_channels, 1) for c in spec.hidden_sizes)
+        self.head = nn.Sequential(
+            nn.Conv2d(spec.head_channels, spec.head_channels, 3, padding=1),
+            nn.BatchNorm2d(spec.head_channels), nn.ReLU(inplace=True),
+            nn.Conv2d(spec.head_channels, 4 * NUM_JOINTS, 1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.segformer(pixel_values=x).logits
+        feats = self.backbone(x).feature_maps
+        size = feats[0].shape[-2:]
+        merged = sum(F.interpolate(lat(f), size=size, mode="bilinear", align_corners=False)
+                     for lat, f in zip(self.lateral, feats))
+        out = self.head(merged)
         b, _, h, w = out.shape
         return out[:, :NUM_JOINTS], out[:, NUM_JOINTS:].reshape(b, NUM_JOINTS, 3, h, w)
 

@@ -16,8 +16,8 @@ from training.shpe_detnet import (DetNetSpec, decode, heatmap_targets, load_detn
                                   view_to_crop_rel)
 from training.train_shpe import ShpeRun, ShpeTrainConfig, evaluate, export, train
 
-SPEC = DetNetSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1),
-                  decoder_hidden_size=16)
+SPEC = DetNetSpec(input_px=64, embedding_size=8, hidden_sizes=(8, 16, 24, 32),
+                  depths=(1, 1, 1, 1), head_channels=16)
 
 
 def test_decode_recovers_joints_from_their_own_targets():
