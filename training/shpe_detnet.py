@@ -13,14 +13,18 @@ Architecture (after MinimalHand's DetNet, HDR §3.4): a backbone with per-joint 
 location maps at 1/4 of the input; the 2D joint is the heat-map peak (refined to sub-pixel by a
 parabola through the log heat values), its 3D position is read from the location maps at that
 peak. Backbone: ResNet-18 from ``transformers`` (random init; no pretrained weights can be
-downloaded here) with a light multi-scale head. Measured here: a SegFormer MiT-B0 backbone
-learned the maps about three times slower per step (held-out second-pass EPE 23.1 px after 750
-steps against 20.5 px after 250 for the ResNet). Losses: DetNet's L_heat + L_loc (eq. 5 without the delta maps, which serve
-DetNet's bone directions for IKNet, not used here; the weight-decay term is AdamW's), with one
-change: L_heat is a cross-entropy between each joint's spatial softmax and its normalised
-Gaussian target instead of an L2 on the maps. Measured here: with L2 the held-out 2D EPE stalled
-at 31.7 px (256² crop) from step 500 to 1000 with peak heights ≈ 0.2 (blurred, under-confident
-maps); the cross-entropy gives sharp peaks within the CPU budget.
+downloaded here) with a light multi-scale head.
+
+Losses: DetNet's L_heat + L_loc (eq. 5 without the delta maps, which serve DetNet's bone
+directions for IKNet, not used here; the weight-decay term is AdamW's), with one change: L_heat
+is a cross-entropy between each joint's spatial softmax and its normalised Gaussian target
+instead of an L2 on the maps.
+
+Measured here while choosing (held-out clean single-hand views, 2D EPE in 256²-crop pixels):
+with the L2 heat loss (MiT-B0, whole-crop views only) the EPE stalled at 31.7 px from step 500
+to 1000, with peak heights ≈ 0.2 (blurred, under-confident maps); with the cross-entropy a
+SegFormer MiT-B0 backbone reached a second-pass EPE of 23.1 px after 750 steps, the ResNet-18
+20.5 px after 250 (on the first 200 held-out hands).
 
 Two passes, as MediaPipe's landmark tracking does: the first on the whole HDRM crop, the second
 on an upright region fitted to the first pass's joints (:func:`hdr_live.geometry.roi_from_joints`),
