@@ -84,13 +84,20 @@ def load_state_dict_strict(model, weights_path: Path) -> None:
         raise WeightsError(f"{weights_path} does not fit the model: {exc}") from exc
 
 
-def write_weights(model, weights_path: Path, model_kind: str, meta: dict[str, Any]) -> None:
-    """Save a torch module's state as safetensors plus its metadata JSON (with sha256)."""
+def write_weights(model, weights_path: Path, model_kind: str, meta: dict[str, Any],
+                  float16: bool = False) -> None:
+    """Save a torch module's state as safetensors plus its metadata JSON (with sha256).
+
+    ``float16`` stores floating-point tensors at half precision (half the file; strict loading
+    casts them back to the model's float32)."""
     from safetensors.torch import save_file
 
     weights_path = Path(weights_path)
     weights_path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if float16:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        meta = {**meta, "storage": "float16 (loaded into float32)"}
     save_file(state, str(weights_path))
     full = {"model": model_kind, **meta, "sha256": sha256_of(weights_path)}
     metadata_path(weights_path).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")

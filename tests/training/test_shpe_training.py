@@ -92,6 +92,7 @@ def test_training_learns_resumes_and_exports(render_samples, tmp_path):
     metrics = export(resumed, out, crops, {"folder": "fixture"})
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["provenance"]["steps"] == 60 and metrics["hands"] == len(crops) // 2
+    assert meta["storage"].startswith("float16")
     shpe = load_detnet(out)
     sample = render_samples[0]
     inputs = build_crop_inputs(Frame(sample.image, 0, 0.0), sample.masks, Side.RIGHT, False,
