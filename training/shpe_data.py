@@ -18,7 +18,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from hdr_live.geometry import apply_affine, invert_affine, roi_from_joints, warp_crop
+from hdr_live.geometry import (affine_rotation, apply_affine, invert_affine, roi_from_joints,
+                               warp_crop)
 from hdr_live.joints import Side
 from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
 from hdr_live.types import Frame
@@ -124,17 +125,13 @@ def jittered(image: np.ndarray, joints_px: np.ndarray, rel_m: np.ndarray,
     """A view, its 2D joints (view px) and 3D joints moved by one random similarity; the 3D x/y
     axes turn with the image (z unchanged)."""
     p = image.shape[0]
-    angle = math.radians(rng.uniform(-jitter.rot_deg, jitter.rot_deg))
-    scale = rng.uniform(*jitter.scale)
-    shift = rng.uniform(-jitter.shift_frac, jitter.shift_frac, 2) * p
     c = (p - 1) / 2.0
-    cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
-    m = np.array([[cos, -sin, c - cos * c + sin * c + shift[0]],
-                  [sin, cos, c - sin * c - cos * c + shift[1]]])
+    m = cv2.getRotationMatrix2D((c, c), rng.uniform(-jitter.rot_deg, jitter.rot_deg),
+                                rng.uniform(*jitter.scale))
+    m[:, 2] += rng.uniform(-jitter.shift_frac, jitter.shift_frac, 2) * p
     out = cv2.warpAffine(image, m, (p, p), flags=cv2.INTER_LINEAR, borderValue=0)
-    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     rel = np.array(rel_m, dtype=np.float64)
-    rel[:, :2] = rel[:, :2] @ rot.T
+    rel[:, :2] = rel[:, :2] @ affine_rotation(m).T
     return out, apply_affine(m, joints_px), rel
 
 
