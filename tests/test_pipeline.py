@@ -7,8 +7,11 @@ from conftest import REAL, need_real
 from hdr_live.eval2d import epe_px
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side, mirror_joints_px
-from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline, joint_visibility
-from hdr_live.types import Frame
+from hdr_live.pipeline import HdrPipeline, Mode, PipelineOptions, build_pipeline, joint_visibility
+from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
+from hdr_live.stages.hdrm import Hdrm
+from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.types import Frame, HasmOutput
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +101,40 @@ def test_no_hands_gives_an_empty_result():
         finally:
             pipe.close()
         assert len(result.poses) == 0 and not result.masks.right_amodal.any()
+
+
+class _ForgetLeftPrior:
+    """A HASM that keeps the learned HASM's masks but reports no prior for the left hand, as
+    when the network finds a hand the tracker does not know."""
+
+    name = "learned, left prior hidden"
+
+    def __init__(self, hasm) -> None:
+        self.hasm = hasm
+
+    def segment(self, frame, previous):
+        out = self.hasm.segment(frame, previous)
+        return HasmOutput(out.masks, out.prior_joints_px.with_side(Side.LEFT, None))
+
+    def reset(self) -> None:
+        self.hasm.reset()
+
+    def close(self) -> None:
+        self.hasm.close()
+
+
+@pytest.mark.parametrize("needs_prior", [True, False])
+def test_a_hand_without_prior_gets_no_pose(needs_prior):
+    frame = Frame(read_image(need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg")),
+                  0, 0.0)
+    options = PipelineOptions(still_images=True, pose_needs_prior=needs_prior)
+    hasm = build_hasm(HasmKind.LEARNED, input_mirrored=False, still_images=True)
+    pipe = HdrPipeline(_ForgetLeftPrior(hasm), Hdrm(build_restorer(HdrmKind.BASELINE)),
+                       MediaPipeLandmarkShpe(), options)
+    try:
+        result = pipe.process(frame)
+    finally:
+        pipe.close()
+    assert result.masks.left_amodal.any() and result.crops.left is not None
+    assert result.poses.right is not None
+    assert (result.poses.left is None) == needs_prior

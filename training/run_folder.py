@@ -29,6 +29,26 @@ def read_checkpoint(path: Path, spec_json: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def init_model_from(run: Path, model: torch.nn.Module, spec_json: dict[str, Any]) -> dict[str, Any]:
+    """Load another run's model weights into ``model`` (strictly), to start a new run from them
+    with a fresh optimiser and schedule.
+
+    Args:
+        run: the other run's folder (holding ``checkpoint.pt``).
+        model: the new run's network, built from the same spec.
+        spec_json: that spec as JSON (must equal the other run's).
+
+    Returns:
+        Provenance for the new run's metadata: ``{"run", "step", "wall_s"}`` of the other run.
+
+    Raises:
+        SystemExit: no checkpoint in ``run``, or it has another spec.
+    """
+    state = read_checkpoint(Path(run) / CHECKPOINT, spec_json)
+    model.load_state_dict(state["model"], strict=True)
+    return {"run": str(run), "step": int(state["step"]), "wall_s": float(state["wall_s"])}
+
+
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` through a temporary file, so a kill never leaves half a
     checkpoint."""

@@ -25,7 +25,8 @@ from tqdm import tqdm
 from hdr_live.models.hasm_net import MASK_NAMES, MODEL_KIND, HasmNet, HasmSpec, bce_loss
 from hdr_live.weights import write_weights
 from training.hasm_data import PriorNoise, hasm_example
-from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
+from training.run_folder import (CHECKPOINT, append_log, init_model_from, read_checkpoint,
+                                 write_checkpoint)
 from training.synth.sample import SynthSample
 
 
@@ -108,10 +109,7 @@ class Run:
             self.cfg = TrainConfig(**state["cfg"])  # the run keeps its own schedule
             self.rng.bit_generator.state = state["rng"]
         elif init is not None:
-            state = read_checkpoint(Path(init) / CHECKPOINT, spec.to_json())
-            self.model.load_state_dict(state["model"], strict=True)
-            self.init_from = {"run": str(init), "step": int(state["step"]),
-                              "wall_s": float(state["wall_s"])}
+            self.init_from = init_model_from(init, self.model, spec.to_json())
 
     def save(self) -> None:
         write_checkpoint(self.ckpt, {

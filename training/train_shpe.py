@@ -28,7 +28,8 @@ from hdr_live.eval2d import mpjpe_mm
 from hdr_live.weights import write_weights
 from training.shpe_data import HandViews, build_hand_views, make_batch
 from training.shpe_detnet import MODEL_KIND, DetNet, DetNetSpec, decode, detnet_loss
-from training.run_folder import CHECKPOINT, append_log, read_checkpoint, write_checkpoint
+from training.run_folder import (CHECKPOINT, append_log, init_model_from, read_checkpoint,
+                                 write_checkpoint)
 from training.train_hasm import cosine_lr
 
 
@@ -88,8 +89,14 @@ def evaluate(model: DetNet, views: HandViews, spec: DetNetSpec) -> dict[str, flo
 class ShpeRun:
     """A resumable SHPE training run in a folder."""
 
-    def __init__(self, folder: Path, spec: DetNetSpec, cfg: ShpeTrainConfig) -> None:
-        """Open (resume) the run. Raises SystemExit when the checkpoint has another spec."""
+    def __init__(self, folder: Path, spec: DetNetSpec, cfg: ShpeTrainConfig,
+                 init: Path | None = None) -> None:
+        """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
+        (another run folder) when given, with a fresh optimiser and schedule.
+
+        Raises:
+            SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
+        """
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ckpt = self.folder / CHECKPOINT
@@ -99,18 +106,22 @@ class ShpeRun:
                                      weight_decay=cfg.weight_decay)
         self.spec, self.cfg, self.step, self.wall_s = spec, cfg, 0, 0.0
         self.rng = np.random.default_rng(cfg.seed)
+        self.init_from: dict | None = None
         if self.ckpt.is_file():
             state = read_checkpoint(self.ckpt, spec.to_json())
             self.model.load_state_dict(state["model"], strict=True)
             self.opt.load_state_dict(state["opt"])
             self.step, self.wall_s = state["step"], state["wall_s"]
-            self.cfg = ShpeTrainConfig(**state["cfg"])
+            self.init_from = state.get("init_from")
+            self.cfg = ShpeTrainConfig(**state["cfg"])  # the run keeps its own schedule
             self.rng.bit_generator.state = state["rng"]
+        elif init is not None:
+            self.init_from = init_model_from(init, self.model, spec.to_json())
 
     def save(self) -> None:
         write_checkpoint(self.ckpt, {
             "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
-            "wall_s": self.wall_s, "spec": self.spec.to_json(),
+            "wall_s": self.wall_s, "spec": self.spec.to_json(), "init_from": self.init_from,
             "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
 
     def log(self, record: dict) -> None:
@@ -168,7 +179,9 @@ def export(run: ShpeRun, out: Path, val_views: HandViews, data_info: dict) -> di
                           "joints, random similarity jitter",
             "steps": run.step, "wall_time_s": round(run.wall_s, 1),
             "train_config": dataclasses.asdict(run.cfg), "data": data_info,
-            "init": "random (no pretrained weights)", "hardware": "2 CPU cores, no GPU",
+            "init": ("random (no pretrained weights)" if run.init_from is None else
+                     {"from_run": run.init_from, "originally": "random (no pretrained weights)"}),
+            "hardware": "2 CPU cores, no GPU",
         },
         "metrics": {"val_clean_single_hand": metrics},
     }, float16=True)
@@ -185,17 +198,23 @@ def main(argv: list[str] | None = None) -> None:
                    help="train until this step (resumes)")
     p.add_argument("--total-steps", type=int, default=ShpeTrainConfig.total_steps,
                    help="length of the learning-rate schedule")
+    p.add_argument("--lr", type=float, default=ShpeTrainConfig.lr, help="peak learning rate")
+    p.add_argument("--init", type=Path, help="start a new run from this run's model weights")
+    p.add_argument("--views-from", type=Path,
+                   help="reuse this run folder's cached views (same data and spec)")
     p.add_argument("--max-minutes", type=float, default=float("inf"))
     p.add_argument("--export", type=Path, help="write weights here and stop")
     args = p.parse_args(argv)
     spec = DetNetSpec()
     train_set, val_set, data_info = open_splits(args.data, cache=False)
-    run = ShpeRun(args.run, spec, ShpeTrainConfig(total_steps=args.total_steps))
-    val_views = cached_views(run.folder / "views_val.npz", val_set, spec)
+    run = ShpeRun(args.run, spec, ShpeTrainConfig(total_steps=args.total_steps, lr=args.lr),
+                  init=args.init)
+    views_dir = run.folder if args.views_from is None else args.views_from
+    val_views = cached_views(views_dir / "views_val.npz", val_set, spec)
     if args.export:
         print(json.dumps(export(run, args.export, val_views, data_info), indent=2))
         return
-    train_views = cached_views(run.folder / "views_train.npz", train_set, spec)
+    train_views = cached_views(views_dir / "views_train.npz", train_set, spec)
     train(run, train_views, val_views, args.steps, args.max_minutes)
 
 

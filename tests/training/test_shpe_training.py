@@ -110,3 +110,22 @@ def test_training_learns_resumes_and_exports(render_samples, tmp_path):
     out.write_bytes(out.read_bytes()[:-10])
     with pytest.raises(WeightsError, match="shpe.safetensors"):
         load_detnet(out)
+
+
+def test_a_new_run_starts_from_another_runs_weights(render_samples, tmp_path):
+    crops = build_hand_views(render_samples[:2], SPEC)
+    cfg = ShpeTrainConfig(batch=2, lr=3e-3, warmup_steps=1, total_steps=10, eval_every=1000)
+    first = ShpeRun(tmp_path / "a", SPEC, cfg)
+    train(first, crops, crops, until_step=3)
+    second = ShpeRun(tmp_path / "b", SPEC, cfg, init=tmp_path / "a")
+    assert second.step == 0 and second.init_from == {"run": str(tmp_path / "a"), "step": 3,
+                                                      "wall_s": first.wall_s}
+    torch.testing.assert_close(second.model.state_dict(), first.model.state_dict())
+    train(second, crops, crops, until_step=2)
+    assert ShpeRun(tmp_path / "b", SPEC, cfg).init_from["step"] == 3  # kept on resume
+    out = tmp_path / "shpe.safetensors"
+    export(second, out, crops, {"folder": "fixture"})
+    init = json.loads(out.with_suffix(".json").read_text())["provenance"]["init"]
+    assert init["from_run"]["run"] == str(tmp_path / "a") and init["from_run"]["step"] == 3
+    with pytest.raises(SystemExit):
+        ShpeRun(tmp_path / "c", SPEC, cfg, init=tmp_path / "missing")
