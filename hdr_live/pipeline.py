@@ -59,11 +59,11 @@ class PipelineOptions:
         input_mirrored: frames are a mirrored (selfie) view of the person.
         still_images: frames are unrelated stills (no tracking between frames).
         min_pose_score: SHPE presence below this drops the hand.
-        pose_needs_prior: give a pose only for a hand that had a joint prior (a tracked or
-            detected hand). A hand the learned HASM finds on its own keeps its masks (they still
-            guide the other hand's removal) but gets no pose: its side rests on the network's
-            channel alone, with no tracked evidence (the one-frame false hands on faces came
-            from there).
+        pose_needs_prior: give a crop and a pose only to a hand that had a joint prior (a
+            tracked or detected hand). A hand the learned HASM finds on its own keeps its masks
+            (they still guide the other hand's removal) but gets neither: its side rests on the
+            network's channel alone, with no tracked evidence (the one-frame false hands on
+            faces came from there).
         crop_consistency: optical-flow consistency of the restored crops between HDRM and SHPE
             (:mod:`hdr_live.temporal.flow`), or None for off. Ignored for still images and in
             ``mediapipe`` mode. Off by default: on the real two-hand clip it halves the crops'
@@ -201,7 +201,12 @@ class HdrPipeline:
             hasm_out = self.hasm.segment(frame, previous)
         masks = hasm_out.masks
         t1 = time.perf_counter()
-        crops = self._per_hand(lambda side, _: self._crop(frame, masks, side))
+        wanted = [side for side in Side
+                  if hasm_out.prior_joints_px.get(side) is not None
+                  or not self.options.pose_needs_prior]
+        crops = self._per_hand(
+            lambda side, _: self._crop(frame, masks, side) if side in wanted else None
+        )
         t2 = time.perf_counter()
         poses = self._per_hand(
             lambda side, shpe: self._estimate(
@@ -239,7 +244,7 @@ class HdrPipeline:
         masks: HandMasks,
         shpe: MediaPipeLandmarkShpe,
     ) -> HandPose | None:
-        if crop is None or (prior_px is None and self.options.pose_needs_prior):
+        if crop is None:
             return None
         prior_crop = None if prior_px is None else frame_to_crop_points(crop, prior_px)
         est = shpe.estimate(crop, prior_crop)

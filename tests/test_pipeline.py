@@ -135,6 +135,6 @@ def test_a_hand_without_prior_gets_no_pose(needs_prior):
         result = pipe.process(frame)
     finally:
         pipe.close()
-    assert result.masks.left_amodal.any() and result.crops.left is not None
-    assert result.poses.right is not None
+    assert result.masks.left_amodal.any() and result.poses.right is not None
+    assert (result.crops.left is None) == needs_prior
     assert (result.poses.left is None) == needs_prior
