@@ -38,6 +38,7 @@ from hdr_live.types import (
     HandMasks,
     HandPose,
     Hands,
+    HasmOutput,
     StageTimings,
 )
 
@@ -201,12 +202,7 @@ class HdrPipeline:
             hasm_out = self.hasm.segment(frame, previous)
         masks = hasm_out.masks
         t1 = time.perf_counter()
-        wanted = [side for side in Side
-                  if hasm_out.prior_joints_px.get(side) is not None
-                  or not self.options.pose_needs_prior]
-        crops = self._per_hand(
-            lambda side, _: self._crop(frame, masks, side) if side in wanted else None
-        )
+        crops = self._per_hand(lambda side, _: self._crop(frame, hasm_out, side))
         t2 = time.perf_counter()
         poses = self._per_hand(
             lambda side, shpe: self._estimate(
@@ -230,8 +226,10 @@ class HdrPipeline:
         right = work(Side.RIGHT, self.shpe)
         return Hands(right=right, left=left.result())
 
-    def _crop(self, frame: Frame, masks: HandMasks, side: Side) -> HandCrop | None:
-        crop = self.hdrm.process_side(frame, masks, side)
+    def _crop(self, frame: Frame, hasm_out: HasmOutput, side: Side) -> HandCrop | None:
+        if self.options.pose_needs_prior and hasm_out.prior_joints_px.get(side) is None:
+            return None
+        crop = self.hdrm.process_side(frame, hasm_out.masks, side)
         if self._consistency is not None:
             crop = self._consistency.update_side(side, crop)
         return crop

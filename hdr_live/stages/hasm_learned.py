@@ -7,7 +7,9 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
 
 - visible ⊆ amodal for each hand; a pixel visible for both hands goes to the more probable one;
 - a hand without a prior keeps its masks only if its amodal area is at least
-  ``min_unprimed_area`` of the region (the network may find a hand the tracker lost).
+  ``min_unprimed_area`` of the region (the network may find a hand the tracker lost). By default
+  the pipeline gives such a hand no crop and no pose (``PipelineOptions.pose_needs_prior``); its
+  masks still mark it as the distractor in the other hand's crop (M_R).
 
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
 
