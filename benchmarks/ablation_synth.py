@@ -83,7 +83,7 @@ def evaluate(samples, restorer: Restorer, shpe, min_presence: float,
     from training.hasm_data import PriorNoise, noisy_prior
 
     rng = np.random.default_rng(seed)
-    noise = PriorNoise(missing_prob=0.0, swap_prob=0.0)
+    noise = PriorNoise(missing_prob=0.0, swap_prob=0.0, misplaced_prob=0.0)
     epe, mpjpe = [], []
     for sample in samples:
         frame = Frame(sample.image, 0, 0.0)

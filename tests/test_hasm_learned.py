@@ -13,7 +13,8 @@ from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec, bce_loss, no
 from hdr_live.models.onnx_export import OnnxMaskNet, export_onnx
 from hdr_live.models.prior import PRIOR_CHANNELS, render_prior
 from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
-from hdr_live.stages.hasm_learned import LearnedHasm, load_torch_mask_net, region_for_prior
+from hdr_live.stages.hasm_learned import (LearnedHasm, LearnedHasmOptions, frame_masks,
+                                         load_torch_mask_net, region_for_prior)
 from hdr_live.stages.mediapipe_hands import HandDetection
 from hdr_live.types import Frame, HandPose, Hands
 from hdr_live.weights import WeightsError, write_weights
@@ -255,6 +256,26 @@ def test_learned_hasm_masks_are_consistent():
     assert not empty.masks.right_amodal.any() and len(empty.prior_joints_px) == 0
 
 
+def test_a_primed_hand_with_a_tiny_amodal_mask_is_taken_as_absent():
+    """HASM's veto: where the network finds no hand-sized mask at a hand's prior, that hand
+    gets empty masks (no crop, no pose downstream); an unprimed hand follows its own rule."""
+    spec = dataclasses.replace(TINY, input_px=100)
+    to_frame = np.array([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])  # region pixel → frame pixel
+    probs = np.zeros((4, 100, 100), np.float32)
+    probs[0:2, 20:50, 10:40] = 0.9  # right: 60x60 frame px amodal and visible
+    probs[2:4, 20:25, 70:75] = 0.9  # left: 10x10 frame px
+    frame = Frame(np.zeros((200, 200, 3), np.uint8), 0, 0.0)
+    prior = Hands(right=_hand(50, 70), left=_hand(145, 45))  # hand size 40 px: 1600 px²
+    masks = frame_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.5))
+    assert masks.right_amodal.sum() >= 3000 and masks.right_visible.any()
+    assert not masks.left_amodal.any() and not masks.left_visible.any()  # 100 px² < 800 px²
+    kept = frame_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.0))
+    assert kept.left_amodal.sum() >= 64
+    # the same small left mask without a prior: judged against the region's area instead
+    alone = frame_masks(probs, to_frame, frame, Hands(right=prior.right), spec,
+                        LearnedHasmOptions(min_unprimed_area=0.002, min_primed_area=0.5))
+    assert alone.left_amodal.sum() >= 64 and alone.right_amodal.sum() >= 3000
+
 def test_bundled_weights_load_strictly_onnx_agrees_with_torch():
     from hdr_live.models.onnx_export import OnnxMaskNet as Onnx
     from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
@@ -350,3 +371,61 @@ def test_a_new_track_on_top_of_an_old_one_is_the_one_dropped():
     assert prior.right is not None and prior.left is not None
     prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, a + 1)))
     assert prior.right is not None and prior.left is None
+
+
+def test_a_hand_lost_touching_the_other_coasts_longer():
+    """A slow hand lost next to the other hand (hidden behind it) keeps its prior for
+    ``occluded_coast_frames``; one lost far from it only for ``coast_frames``."""
+    opts = TrackerOptions(coast_frames=2, occluded_coast_frames=6, contact_dist=0.5)
+    for left_at, expected in ((_hand(130, 120), 6), (_hand(300, 120), 2)):
+        a = _hand(100, 120)  # hand size 40 px; the near left hand's joints are 14 px away
+        tracker = HandPriorTracker(
+            ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, left_at)]]), opts)
+        tracker.update(FRAME, Hands())
+        tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, left_at)))
+        only_right = Hands(right=_pose(Side.RIGHT, a))
+        coasted = 0
+        while tracker.update(FRAME, only_right).left is not None:
+            coasted += 1
+            assert coasted <= 10
+        assert coasted == expected
+
+
+def test_a_detection_elsewhere_replaces_a_coasting_track_of_its_side():
+    a, b, elsewhere = _hand(100, 120), _hand(135, 120), _hand(300, 60)
+    tracker = HandPriorTracker(
+        ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)], [], [],
+                          [_det(Side.LEFT, elsewhere)]]),
+        TrackerOptions(coast_frames=2, occluded_coast_frames=30))
+    tracker.update(FRAME, Hands())
+    both = Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b))
+    tracker.update(FRAME, both)
+    only_right = Hands(right=_pose(Side.RIGHT, a))
+    np.testing.assert_allclose(tracker.update(FRAME, only_right).left.joints_px, b)  # coasting
+    prior = tracker.update(FRAME, only_right)  # MediaPipe finds a left hand far from it
+    np.testing.assert_allclose(prior.left.joints_px, elsewhere)
+    np.testing.assert_allclose(prior.right.joints_px, a)
+
+
+class ScriptedReacquirer:
+    """Stands in for the palm re-acquirer: records what it was told and finds nothing."""
+
+    def __init__(self):
+        self.known_sides = []
+
+    def find(self, frame, known):
+        self.known_sides.append(sorted(s.value for s, _ in known.items()))
+        return []
+
+
+def test_the_reacquirer_looks_while_a_hand_only_coasts():
+    a, b = _hand(100, 120), _hand(135, 120)
+    reacquirer = ScriptedReacquirer()
+    tracker = HandPriorTracker(ScriptedDetector([[_det(Side.RIGHT, a), _det(Side.LEFT, b)]]),
+                               TrackerOptions(reacquire_every=1), reacquirer)
+    tracker.update(FRAME, Hands())
+    assert reacquirer.known_sides == []  # both hands live: no need to look
+    tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a), left=_pose(Side.LEFT, b)))
+    prior = tracker.update(FRAME, Hands(right=_pose(Side.RIGHT, a)))
+    assert prior.left is not None  # coasting, and looked for among the live hands only
+    assert reacquirer.known_sides == [["right"]]

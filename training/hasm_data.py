@@ -35,6 +35,10 @@ class PriorNoise:
         drop_finger_prob: each finger's joints (but the wrist) replaced by its MCP, i.e. lost.
         missing_prob: the hand has no prior.
         swap_prob: per sample, the right and left priors are exchanged.
+        misplaced_prob: the hand's prior lies off both hands (:func:`misplace_prior`), like a
+            detector's false positive on a face, body, sleeve or the background; the targets
+            stay the true masks, so the network learns to put no hand where the image shows
+            none, and to find the hand the prior missed.
     """
 
     joint_std: float = 0.06
@@ -44,6 +48,7 @@ class PriorNoise:
     drop_finger_prob: float = 0.08
     missing_prob: float = 0.12
     swap_prob: float = 0.03
+    misplaced_prob: float = 0.12
 
 
 def degrade_joints(joints_px: np.ndarray, rng: np.random.Generator, noise: PriorNoise) -> np.ndarray:
@@ -61,12 +66,40 @@ def degrade_joints(joints_px: np.ndarray, rng: np.random.Generator, noise: Prior
     return out
 
 
+def misplace_prior(joints_px: np.ndarray, sample: SynthSample, rng: np.random.Generator,
+                   tries: int = 20) -> np.ndarray | None:
+    """A hand's prior moved off both hands of ``sample``.
+
+    The joints (21, 2) px are shifted by 1.2–3 hand sizes in a random direction; a place is
+    accepted when at least 70 % of the joints lie in the image and at most 5 % on either hand's
+    amodal mask.
+
+    Returns:
+        The moved (21, 2) joints, or None when ``tries`` random places all failed.
+    """
+    h, w = sample.image.shape[:2]
+    hands = sample.right.amodal | sample.left.amodal
+    scale = max(hand_scale_px(joints_px), 2.0)
+    for _ in range(tries):
+        angle = rng.uniform(0.0, 2.0 * math.pi)
+        moved = joints_px + rng.uniform(1.2, 3.0) * scale * np.array([math.cos(angle), math.sin(angle)])
+        ij = np.round(moved).astype(int)
+        inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
+        if inside.mean() >= 0.7 and hands[ij[inside, 1], ij[inside, 0]].mean() <= 0.05:
+            return moved
+    return None
+
+
 def noisy_prior(sample: SynthSample, rng: np.random.Generator, noise: PriorNoise) -> Hands[np.ndarray]:
-    """The degraded prior of both hands of ``sample``."""
+    """The degraded prior of both hands of ``sample`` (see :class:`PriorNoise`)."""
     prior = Hands()
     for side in SIDE_ORDER:
         if rng.random() >= noise.missing_prob:
-            prior = prior.with_side(side, degrade_joints(sample.hand(side).joints_px, rng, noise))
+            joints = degrade_joints(sample.hand(side).joints_px, rng, noise)
+            if noise.misplaced_prob > 0.0 and rng.random() < noise.misplaced_prob:
+                moved = misplace_prior(joints, sample, rng)
+                joints = joints if moved is None else moved
+            prior = prior.with_side(side, joints)
     if rng.random() < noise.swap_prob:
         prior = Hands(left=prior.right, right=prior.left)
     return prior

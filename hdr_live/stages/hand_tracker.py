@@ -8,8 +8,12 @@ all labelled the other side while that side is free. Two tracks never share a si
 that lies on top of the other (duplicate) is dropped: the coasting one, else the younger one.
 Duplicate detections (MediaPipe sometimes reports one hand twice, once per label) are merged
 first. When MediaPipe Hands leaves a hand
-missing, an optional :class:`~hdr_live.stages.palm_detector.PalmReacquirer` looks for it among
-low-scoring palm candidates verified by the landmark network.
+missing (or only coasting), an optional :class:`~hdr_live.stages.palm_detector.PalmReacquirer`
+looks for it among low-scoring palm candidates verified by the landmark network.
+
+A hand the pipeline loses coasts on its last joints for a few frames, or for longer when it was
+lost touching the other hand (hidden behind it); a new detection of its side elsewhere replaces a
+coasting track.
 """
 
 from __future__ import annotations
@@ -44,6 +48,14 @@ class TrackerOptions:
             frames, so HASM can still predict the amodal mask of a hand that went behind the
             other one and HDRM can de-occlude it; 0 = drop the track at once. A coasting track
             never outranks a live one (duplicates drop the coasting one first).
+        occluded_coast_frames: the coasting limit, instead of ``coast_frames``, of a slow hand
+            lost next to the other hand (some joint of its last pose within ``contact_dist``
+            hand sizes of the other hand's pose): most likely hidden behind it or its forearm,
+            it keeps its last joints as the prior through a longer occlusion so that HASM,
+            HDRM and the SHPE can pick it up as it re-emerges (HDR paper §1: the occluded hand
+            is the case the method exists for). A live detection of its side elsewhere
+            replaces a coasting track at once, so a long coast never blocks re-acquisition.
+        contact_dist: see ``occluded_coast_frames``.
         max_coast_speed: a hand that moved less than this many hand sizes per frame (mean
             joint displacement over its last two poses) coasts on its last joints, which stay
             put (it is most likely hidden behind the other hand, where the flow would follow
@@ -62,6 +74,8 @@ class TrackerOptions:
     flip_after: int = 15
     reacquire_every: int = 3
     coast_frames: int = 10
+    occluded_coast_frames: int = 60
+    contact_dist: float = 0.5
     max_coast_speed: float = 0.2
     flow: JointFlowOptions | None = JointFlowOptions()
 
@@ -73,6 +87,7 @@ class _Track:
     missed: int = 0  # consecutive frames the pipeline had no pose for this track
     age: int = 0  # frames since the track was born
     speed: float = 0.0  # hand sizes per frame between its last two poses
+    lost_in_contact: bool = False  # its last pose touched the other hand's (see contact_dist)
     pose_px: np.ndarray | None = None  # the pipeline's last pose of this hand (21, 2)
 
 
@@ -120,10 +135,11 @@ class HandPriorTracker:
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
             self._absorb(self.detector.detect(frame) if detections is None else list(detections))
         self._drop_duplicates()
-        if (len(self._tracks) < 2 and self.reacquirer is not None
+        live = {side: t for side, t in self._tracks.items() if not t.missed}
+        if (len(live) < 2 and self.reacquirer is not None
                 and self._frames - self._last_reacquire >= self.options.reacquire_every):
             self._last_reacquire = self._frames
-            known = Hands(**{side.value: t.geometry.joints_px for side, t in self._tracks.items()})
+            known = Hands(**{side.value: t.geometry.joints_px for side, t in live.items()})
             self._absorb(self.reacquirer.find(frame, known))
             self._drop_duplicates()
         self._frames += 1
@@ -148,10 +164,23 @@ class HandPriorTracker:
                 track.geometry = HandGeometry(joints, pose.joints_rel_m)
                 track.missed = 0
                 kept[side] = track
-            elif track.missed < self.options.coast_frames and self._coast(track):
+                continue
+            if track.missed == 0:
+                track.lost_in_contact = self._touches(track, previous.get(side.other))
+            limit = (self.options.occluded_coast_frames if track.lost_in_contact
+                     else self.options.coast_frames)
+            if track.missed < limit and self._coast(track):
                 track.missed += 1
                 kept[side] = track
         self._tracks = kept
+
+    def _touches(self, track: _Track, other: HandPose | None) -> bool:
+        """Whether a track's last pose came within ``contact_dist`` hand sizes of ``other``."""
+        if track.pose_px is None or other is None:
+            return False
+        scale = max(hand_scale_px(track.pose_px), 1.0)
+        gaps = np.linalg.norm(track.pose_px[:, None, :] - other.joints_px[None, :, :], axis=2)
+        return float(gaps.min()) / scale < self.options.contact_dist
 
     def _coast(self, track: _Track) -> bool:
         """Whether a track the pipeline lost coasts this frame (see ``max_coast_speed``); a
@@ -181,8 +210,10 @@ class HandPriorTracker:
                 del self._tracks[side]
         unmatched = [d for i, d in enumerate(detections) if i not in matches]
         for det in sorted(unmatched, key=lambda d: -d.side_score):
-            side = det.side if det.side not in self._tracks else det.side.other
-            if side not in self._tracks:
+            # its own label first; a side held by a coasting track counts as free
+            side = next((s for s in (det.side, det.side.other)
+                         if s not in self._tracks or self._tracks[s].missed), None)
+            if side is not None:
                 self._tracks[side] = _Track(HandGeometry(det.joints_px, det.joints_rel_m))
 
     def _distinct(self, detections: list[HandDetection]) -> list[HandDetection]:

@@ -9,7 +9,13 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
 - a hand without a prior keeps its masks only if its amodal area is at least
   ``min_unprimed_area`` of the region (the network may find a hand the tracker lost). By default
   the pipeline gives such a hand no crop and no pose (``PipelineOptions.pose_needs_prior``); its
-  masks still mark it as the distractor in the other hand's crop (M_R).
+  masks still mark it as the distractor in the other hand's crop (M_R);
+- a hand with a prior keeps its masks only if its amodal area is at least ``min_primed_area``
+  squared hand sizes of its prior (wrist→middle MCP): a smaller mask means the network found no
+  hand at the prior (a detector's false positive on a face or sleeve, or a wholly hidden hand),
+  so the hand gets no crop and no pose. The network was trained with such misplaced priors
+  (:class:`training.hasm_data.PriorNoise`); the threshold was chosen on synthetic held-out data
+  (``benchmarks/hasm_prior_gate.py``).
 
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
 
@@ -28,6 +34,7 @@ import cv2
 import numpy as np
 
 from hdr_live.geometry import Roi, crop_affine, invert_affine, warp_crop
+from hdr_live.joints import hand_scale_px
 from hdr_live.models.prior import SIDE_ORDER, render_prior
 from hdr_live.stages.hand_tracker import HandPriorTracker
 from hdr_live.stages.hasm import HasmDetections
@@ -66,9 +73,11 @@ class LearnedHasmOptions:
 
     Attributes:
         min_unprimed_area: see the module docstring (fraction of the region's area).
+        min_primed_area: see the module docstring (squared hand sizes of the prior); 0 = off.
     """
 
     min_unprimed_area: float = 0.01
+    min_primed_area: float = 0.5
 
 
 def region_probs(net: MaskNet, spec, frame: Frame,
@@ -110,8 +119,10 @@ def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Ha
         probs: (4, S, S) float32 in [0, 1] from :func:`region_probs`.
         to_frame: (2, 3) region→frame affine.
         frame: the frame the region was cut from (its size is the masks' size).
-        prior: the prior used (a hand without one must be large to be kept).
+        prior: the prior used: per side (21, 2) joints in frame pixels, or None (each hand's mask
+            must reach an area that depends on whether it had a prior; see ``options``).
         spec: the checkpoint's spec (``threshold``, ``input_px`` = S).
+        options: the area rules.
     """
     h, w = frame.height, frame.width
     frame_to_region = invert_affine(to_frame)
@@ -130,7 +141,10 @@ def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Ha
     region_area = (spec.input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
     out = {}
     for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
-        if prior.get(side) is None and amodal.sum() < options.min_unprimed_area * region_area:
+        joints = prior.get(side)
+        least = (options.min_unprimed_area * region_area if joints is None else
+                 options.min_primed_area * max(hand_scale_px(joints), 1.0) ** 2)
+        if amodal.sum() < least:
             amodal, visible = np.zeros_like(amodal), np.zeros_like(visible)
         out[side] = (amodal, visible)
     return HandMasks(out[SIDE_ORDER[0]][0], out[SIDE_ORDER[0]][1],

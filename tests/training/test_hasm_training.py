@@ -9,7 +9,8 @@ import torch
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.hasm_net import HasmSpec
 from hdr_live.stages.hasm_learned import load_torch_mask_net
-from training.hasm_data import PriorNoise, degrade_joints, hand_only, hasm_example
+from training.hasm_data import (PriorNoise, degrade_joints, hand_only, hasm_example,
+                                misplace_prior, noisy_prior)
 from training.synth.render_mode import RenderOptions, render_sample
 from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
 from training.synth_dataset import open_split, open_splits
@@ -49,7 +50,7 @@ def test_degrade_joints_scales_with_hand_size():
     rng = np.random.default_rng(0)
     base = np.random.default_rng(1).uniform(0, 40, (21, 2))
     base[9] = base[0] + (0, -40)
-    zero = PriorNoise(0, 0, 0, 0, 0, 0, 0)
+    zero = PriorNoise(0, 0, 0, 0, 0, 0, 0, 0)
     np.testing.assert_allclose(degrade_joints(base, rng, zero), base)
     noisy = PriorNoise(joint_std=0.1, shift_std=0, scale_std=0, rot_std_deg=0, drop_finger_prob=0)
     small = np.mean([np.abs(degrade_joints(base, rng, noisy) - base).mean() for _ in range(50)])
@@ -68,6 +69,43 @@ def test_examples_are_consistent(tiny_dataset):
     assert y[0].sum() > 0 and y[2].sum() > 0
     assert x[3:9].max() > 0.5 and x[9:15].max() > 0.5  # both priors present
 
+
+def test_a_misplaced_prior_lies_off_both_hands(tiny_dataset):
+    """A detector-like false positive: the prior sits in the image, off both hands, while the
+    targets stay the true masks."""
+    train_set, _, _ = open_split(tiny_dataset)
+    rng = np.random.default_rng(0)
+    placed = 0
+    for sample in train_set:
+        hands = sample.right.amodal | sample.left.amodal
+        h, w = hands.shape
+        for side in (Side.RIGHT, Side.LEFT):
+            joints = sample.hand(side).joints_px
+            moved = misplace_prior(joints, sample, rng)
+            if moved is None:  # no free place for this hand in the image
+                continue
+            placed += 1
+            shift = np.linalg.norm(moved - joints, axis=1)
+            assert np.allclose(shift, shift[0])  # moved as a whole
+            assert 1.2 <= shift[0] / hand_scale_px(joints) <= 3.0
+            ij = np.round(moved).astype(int)
+            inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
+            assert inside.mean() >= 0.7 and hands[ij[inside, 1], ij[inside, 0]].mean() <= 0.05
+    assert placed >= 2
+    # always misplaced, no other noise: a prior hand is off its hand (or, with no free place,
+    # exactly on it); the targets stay the true masks
+    noise = PriorNoise(0, 0, 0, 0, 0, 0, 0, misplaced_prob=1.0)
+    off = 0
+    for sample in train_set:
+        prior = noisy_prior(sample, np.random.default_rng(1), noise)
+        for side in (Side.RIGHT, Side.LEFT):
+            truth = sample.hand(side).joints_px
+            far = np.linalg.norm(prior.get(side) - truth, axis=1).mean()
+            assert far == 0.0 or far >= 1.2 * hand_scale_px(truth)
+            off += far > 0.0
+        _, y = hasm_example(sample, SPEC, np.random.default_rng(1), noise)
+        assert y[0].sum() > 0 and y[2].sum() > 0
+    assert off >= 1
 
 def _separation(model, samples) -> float:
     """Mean predicted probability on target pixels minus on background pixels."""

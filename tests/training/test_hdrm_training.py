@@ -168,7 +168,7 @@ def test_phase_two_masks_are_the_learned_hasm_predictions(tiny_dataset):
     if not DEFAULT_HASM_WEIGHTS.is_file():
         pytest.skip(f"bundled HASM weights missing: {DEFAULT_HASM_WEIGHTS}")
     train_set, _, _ = open_split(tiny_dataset)
-    clean = PriorNoise(0, 0, 0, 0, 0, 0, 0)
+    clean = PriorNoise(0, 0, 0, 0, 0, 0, 0, 0)
     source = HasmPredictedMasks(*load_mask_net(DEFAULT_HASM_WEIGHTS), noise=clean)
     for sample in train_set:
         masks = source.masks(sample, np.random.default_rng(0))
