@@ -1,9 +1,9 @@
 """How well HASM's own masks tell a true prior from a misplaced one (held-out synthetic data).
 
 For every held-out sample, both hands get a prior degraded as in HASM's training (no missing
-or swapped hands) and HASM predicts the masks; a hand's score is its amodal area in squared
-hand sizes of its prior (wrist→middle MCP), the quantity ``LearnedHasmOptions.min_primed_area``
-thresholds. Then the left prior is moved off both hands (``training.hasm_data.misplace_prior``,
+or swapped hands) and HASM predicts the masks; a hand's score is its amodal area near its prior
+in squared hand sizes (``hdr_live.stages.hasm_learned.amodal_area_near_prior``), the quantity
+``LearnedHasmOptions.min_primed_area`` thresholds. Then the left prior is moved off both hands (``training.hasm_data.misplace_prior``,
 as a detector's false positive on a face, body, sleeve or the background) and scored again.
 Prints both distributions and, per threshold, the share of true hands kept and of misplaced
 priors rejected. The pipeline's threshold is chosen here, never on the real footage.
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hdr_live.joints import Side, hand_scale_px
+from hdr_live.joints import Side
 from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
-from hdr_live.stages.hasm_learned import LearnedHasmOptions, load_mask_net, predict_masks
+from hdr_live.stages.hasm_learned import (LearnedHasmOptions, amodal_area_near_prior,
+                                         load_mask_net, predict_masks)
 from hdr_live.types import Frame, Hands
 from training.hasm_data import PriorNoise, degrade_joints, misplace_prior
 from training.synth_dataset import open_splits
@@ -31,7 +32,8 @@ THRESHOLDS = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 def amodal_area_scores(weights: Path, data: list[Path],
                        seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """(true-hand scores, misplaced-prior scores): amodal area / hand size², float64 arrays."""
+    """(true-hand scores, misplaced-prior scores): amodal area near the prior / hand size²,
+    float64 arrays."""
     net, spec = load_mask_net(weights)
     _, val, _ = open_splits(data)
     noise = dataclasses.replace(PriorNoise(), missing_prob=0.0, swap_prob=0.0, misplaced_prob=0.0)
@@ -46,11 +48,11 @@ def amodal_area_scores(weights: Path, data: list[Path],
         masks = predict_masks(net, spec, frame, prior, no_gate)
         for side in (Side.RIGHT, Side.LEFT):
             if sample.hand(side).visible.sum() >= 20:  # the hand is in the image
-                true_scores.append(masks.amodal(side).sum() / hand_scale_px(prior.get(side)) ** 2)
+                true_scores.append(amodal_area_near_prior(masks.amodal(side), prior.get(side)))
         moved = misplace_prior(prior.left, sample, rng)
         if moved is not None:
             masks = predict_masks(net, spec, frame, Hands(right=prior.right, left=moved), no_gate)
-            misplaced_scores.append(masks.amodal(Side.LEFT).sum() / hand_scale_px(moved) ** 2)
+            misplaced_scores.append(amodal_area_near_prior(masks.amodal(Side.LEFT), moved))
     return np.array(true_scores), np.array(misplaced_scores)
 
 

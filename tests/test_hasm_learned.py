@@ -271,6 +271,10 @@ def test_a_primed_hand_with_a_tiny_amodal_mask_is_taken_as_absent():
     assert not masks.left_amodal.any() and not masks.left_visible.any()  # 100 px² < 800 px²
     kept = frame_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.0))
     assert kept.left_amodal.sum() >= 64
+    # a large left mask counts only near the left prior: far from it, the hand is still absent
+    far = probs.copy()
+    far[2:4, 60:95, 5:40] = 0.9  # 70x70 frame px around (45, 155), the prior is at (145, 45)
+    assert not frame_masks(far, to_frame, frame, prior, spec, LearnedHasmOptions()).left_amodal.any()
     # the same small left mask without a prior: judged against the region's area instead
     alone = frame_masks(probs, to_frame, frame, Hands(right=prior.right), spec,
                         LearnedHasmOptions(min_unprimed_area=0.002, min_primed_area=0.5))

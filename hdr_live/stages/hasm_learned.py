@@ -10,9 +10,9 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
   ``min_unprimed_area`` of the region (the network may find a hand the tracker lost). By default
   the pipeline gives such a hand no crop and no pose (``PipelineOptions.pose_needs_prior``); its
   masks still mark it as the distractor in the other hand's crop (M_R);
-- a hand with a prior keeps its masks only if its amodal area is at least ``min_primed_area``
-  squared hand sizes of its prior (wrist→middle MCP): a smaller mask means the network found no
-  hand at the prior (a detector's false positive on a face or sleeve, or a wholly hidden hand),
+- a hand with a prior keeps its masks only if its amodal area near the prior
+  (:func:`amodal_area_near_prior`) is at least ``min_primed_area`` squared hand sizes of the prior
+  (wrist→middle MCP): a smaller mask means the network found no hand at the prior (a detector's false positive on a face or sleeve, or a wholly hidden hand),
   so the hand gets no crop and no pose. The network was trained with such misplaced priors
   (:class:`training.hasm_data.PriorNoise`); the threshold was chosen on synthetic held-out data
   (``benchmarks/hasm_prior_gate.py``).
@@ -110,6 +110,24 @@ def region_probs(net: MaskNet, spec, frame: Frame,
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32), to_frame
 
 
+def amodal_area_near_prior(amodal: np.ndarray, joints_px: np.ndarray) -> float:
+    """A hand's amodal area near its prior, in squared hand sizes.
+
+    Args:
+        amodal: (H, W) bool amodal mask in frame pixels.
+        joints_px: (21, 2) prior joints in the same pixels.
+
+    Returns:
+        The mask's pixel count inside the joints' box grown by half a hand size (wrist→middle
+        MCP) on every side, divided by the hand size squared.
+    """
+    scale = max(hand_scale_px(joints_px), 1.0)
+    h, w = amodal.shape
+    x0, y0 = np.clip(np.floor(joints_px.min(axis=0) - 0.5 * scale).astype(int), 0, (w, h))
+    x1, y1 = np.clip(np.ceil(joints_px.max(axis=0) + 0.5 * scale).astype(int), 0, (w, h))
+    return float(amodal[y0:y1, x0:x1].sum()) / scale**2
+
+
 def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands, spec,
                 options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
     """Region probabilities → the four frame-sized boolean masks (see the module docstring for
@@ -142,9 +160,9 @@ def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Ha
     out = {}
     for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
         joints = prior.get(side)
-        least = (options.min_unprimed_area * region_area if joints is None else
-                 options.min_primed_area * max(hand_scale_px(joints), 1.0) ** 2)
-        if amodal.sum() < least:
+        absent = (amodal.sum() < options.min_unprimed_area * region_area if joints is None else
+                  amodal_area_near_prior(amodal, joints) < options.min_primed_area)
+        if absent:
             amodal, visible = np.zeros_like(amodal), np.zeros_like(visible)
         out[side] = (amodal, visible)
     return HandMasks(out[SIDE_ORDER[0]][0], out[SIDE_ORDER[0]][1],
