@@ -52,9 +52,9 @@ class TrackerOptions:
             lost next to the other hand (some joint of its last pose within ``contact_dist``
             hand sizes of the other hand's pose): most likely hidden behind it or its forearm,
             it keeps its last joints as the prior through a longer occlusion so that HASM,
-            HDRM and the SHPE can pick it up as it re-emerges (HDR paper §1: the occluded hand
-            is the case the method exists for). A live detection of its side elsewhere
-            replaces a coasting track at once, so a long coast never blocks re-acquisition.
+            HDRM and the SHPE can pick it up as it re-emerges (a hand hidden by the other is
+            the case HDR is for). A live detection of its side elsewhere replaces a coasting
+            track at once, so a long coast never blocks re-acquisition.
         contact_dist: see ``occluded_coast_frames``.
         max_coast_speed: a hand that moved less than this many hand sizes per frame (mean
             joint displacement over its last two poses) coasts on its last joints, which stay

@@ -11,11 +11,13 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
   the pipeline gives such a hand no crop and no pose (``PipelineOptions.pose_needs_prior``); its
   masks still mark it as the distractor in the other hand's crop (M_R);
 - a hand with a prior keeps its masks only if its amodal area near the prior
-  (:func:`amodal_area_near_prior`) is at least ``min_primed_area`` squared hand sizes of the prior
-  (wrist→middle MCP): a smaller mask means the network found no hand at the prior (a detector's false positive on a face or sleeve, or a wholly hidden hand),
-  so the hand gets no crop and no pose. The network was trained with such misplaced priors
-  (:class:`training.hasm_data.PriorNoise`); the threshold was chosen on synthetic held-out data
-  (``benchmarks/hasm_prior_gate.py``).
+  (:func:`amodal_area_near_prior`) is at least ``min_primed_area`` squared hand sizes of the
+  prior (wrist→middle MCP): a smaller mask means the network found no hand at the prior (a
+  detector's false positive on a face or sleeve, or a wholly hidden hand), so the hand gets no
+  crop and no pose. The threshold keeps 99.8 % of true hands on synthetic held-out data
+  (``benchmarks/hasm_prior_gate.py``, bundled weights). A network trained with misplaced priors
+  (``training.hasm_data.PriorNoise.misplaced_prob``) vetoes more of them; see the README for why
+  the bundled one is not such a network yet.
 
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
 
