@@ -3,8 +3,9 @@
 For every held-out sample, both hands get a prior degraded as in HASM's training (no missing
 or swapped hands) and HASM predicts the masks; a hand's score is its amodal area near its prior
 in squared hand sizes (``hdr_live.stages.hasm_learned.amodal_area_near_prior``), the quantity
-``LearnedHasmOptions.min_primed_area`` thresholds. Then the left prior is moved off both hands (``training.hasm_data.misplace_prior``,
-as a detector's false positive on a face, body, sleeve or the background) and scored again.
+``LearnedHasmOptions.min_primed_area`` thresholds. Then the left prior is moved off both hands
+(``training.hasm_data.misplace_prior``, as a detector's false positive on a face, body, sleeve or
+the background) and scored again.
 Prints both distributions and, per threshold, the share of true hands kept and of misplaced
 priors rejected. The pipeline's threshold is chosen here, never on the real footage.
 

@@ -18,6 +18,7 @@ from hdr_live.geometry import Roi, apply_affine, crop_affine, invert_affine, war
 from hdr_live.joints import FINGERS, Joint, Side, hand_scale_px
 from hdr_live.models.hasm_net import HasmSpec, normalise_input
 from hdr_live.models.prior import SIDE_ORDER, render_prior
+from hdr_live.pipeline import joint_visibility
 from hdr_live.stages.hasm_learned import region_for_prior
 from hdr_live.types import Hands
 from training.synth.sample import SynthSample
@@ -77,15 +78,14 @@ def misplace_prior(joints_px: np.ndarray, sample: SynthSample, rng: np.random.Ge
     Returns:
         The moved (21, 2) joints, or None when ``tries`` random places all failed.
     """
-    h, w = sample.image.shape[:2]
     hands = sample.right.amodal | sample.left.amodal
+    image = np.ones_like(hands)
     scale = max(hand_scale_px(joints_px), 2.0)
     for _ in range(tries):
         angle = rng.uniform(0.0, 2.0 * math.pi)
         moved = joints_px + rng.uniform(1.2, 3.0) * scale * np.array([math.cos(angle), math.sin(angle)])
-        ij = np.round(moved).astype(int)
-        inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
-        if inside.mean() >= 0.7 and hands[ij[inside, 1], ij[inside, 0]].mean() <= 0.05:
+        inside = joint_visibility(moved, image).sum()
+        if inside >= 0.7 * len(moved) and joint_visibility(moved, hands).sum() <= 0.05 * inside:
             return moved
     return None
 
