@@ -72,7 +72,8 @@ class AblationErrors:
 
 
 def evaluate(samples, restorer: Restorer, shpe, min_presence: float,
-             use_prior: bool = False, hasm=None, seed: int = 7) -> AblationErrors:
+             use_prior: bool = False, hasm=None, seed: int = 7,
+             crop_options: CropOptions = CropOptions()) -> AblationErrors:
     """The four variants' errors on both hands of every sample.
 
     ``shpe``: anything with ``estimate(crop, prior_crop) -> CropPose``; ``use_prior``: SHPE gets
@@ -90,7 +91,7 @@ def evaluate(samples, restorer: Restorer, shpe, min_presence: float,
         prior = noisy_prior(sample, rng, noise) if use_prior or hasm is not None else None
         masks = sample.masks if hasm is None else predict_masks(hasm[0], hasm[1], frame, prior)
         for side in Side:
-            inputs = build_crop_inputs(frame, masks, side, False, CropOptions())
+            inputs = build_crop_inputs(frame, masks, side, False, crop_options)
             if inputs is None:
                 continue
             truth = sample.hand(side)
@@ -145,6 +146,8 @@ def main() -> None:
     p.add_argument("--masks", choices=["gt", "hasm"], default="gt")
     p.add_argument("--hasm-weights", type=Path, default=DEFAULT_HASM_WEIGHTS)
     p.add_argument("--limit", type=int, help="only the first N held-out samples")
+    p.add_argument("--removal-grow-px", type=int, default=CropOptions().removal_grow_px,
+                   help="grow the other hand's visible mask by this many crop pixels before M_R")
     args = p.parse_args()
     from hdr_live.stages.hasm_learned import load_mask_net
     from hdr_live.stages.hdrm_learned import load_hdrm
@@ -159,11 +162,12 @@ def main() -> None:
         min_presence = 0.5 if args.min_presence is None else args.min_presence
     hasm = load_mask_net(args.hasm_weights) if args.masks == "hasm" else None
     print(f"held-out synthetic samples: {len(val)} ({info}); SHPE {shpe.name}; masks "
-          f"{args.masks}, SHPE prior {'degraded ground truth' if args.prior else 'none'}; "
+          f"{args.masks} (M_ov grown {args.removal_grow_px} px), SHPE prior {'degraded ground truth' if args.prior else 'none'}; "
           f"HDRNet {args.hdrm_weights}")
     for name, restorer in (("inpaint baseline", InpaintRestorerBaseline()),
                            ("HDRNet", load_hdrm(args.hdrm_weights))):
-        report(name, evaluate(val, restorer, shpe, min_presence, args.prior, hasm))
+        report(name, evaluate(val, restorer, shpe, min_presence, args.prior, hasm,
+                              crop_options=CropOptions(removal_grow_px=args.removal_grow_px)))
 
 
 if __name__ == "__main__":

@@ -323,7 +323,8 @@ class MediaPipePipeline:
 
 
 def build_pipeline(mode: Mode, options: PipelineOptions = PipelineOptions()) -> Pipeline:
-    """The default pipeline for ``mode`` (today: baseline HASM and HDRM, MediaPipe SHPE).
+    """The pipeline for ``mode`` with the backends in ``options`` (by default the learned HASM,
+    the inpainting HDRM and MediaPipe's landmark network as SHPE).
 
     Raises:
         hdr_live.weights.WeightsError: a bundled model file is missing or corrupt.

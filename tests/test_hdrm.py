@@ -66,6 +66,23 @@ def test_crop_inputs_are_centred_mirrored_for_left_and_keep_eq2():
     )
 
 
+def test_removal_grow_widens_m_r_by_the_radius_outside_the_target_only():
+    frame = Frame(np.zeros((240, 320, 3), np.uint8), 0, 0.0)
+    masks = _two_discs()
+    plain = build_crop_inputs(frame, masks, Side.RIGHT, False, CropOptions(size_px=128))
+    grown = build_crop_inputs(frame, masks, Side.RIGHT, False,
+                              CropOptions(size_px=128, removal_grow_px=4))
+    assert (plain.m_r <= grown.m_r).all() and grown.m_r.sum() > plain.m_r.sum()
+    assert not (grown.m_r & grown.target_amodal).any()
+    np.testing.assert_array_equal(grown.m_d, plain.m_d)
+    # every added pixel lies within 4 crop pixels of the other hand's visible mask, and the
+    # far edge of that mask moved out by about 4 pixels (the left disc's right end)
+    dist = cv2.distanceTransform((~plain.other_visible).view(np.uint8), cv2.DIST_L2, 5)
+    assert dist[grown.m_r & ~plain.m_r].max() <= 4.5
+    cols = lambda m: np.nonzero(m.any(axis=0))[0].max()
+    assert 3 <= cols(grown.m_r) - cols(plain.m_r) <= 5
+
+
 def test_baseline_inpainting_changes_only_the_removal_region():
     rng = np.random.default_rng(0)
     image = np.full((240, 320, 3), 90, np.uint8)

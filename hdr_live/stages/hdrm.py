@@ -81,11 +81,15 @@ class CropOptions:
         size_px: crop side S in pixels (the paper's HDRM input is 256).
         context: crop side as a multiple of the amodal box's longer side.
         min_side_px: smallest crop side in frame pixels.
+        removal_grow_px: the other hand's visible mask M_ov is grown by a disc of this radius
+            (crop pixels) before eq. (2), so M_R also covers the distractor's rim that a
+            predicted mask misses (0 = eq. (2) as written).
     """
 
     size_px: int = 256
     context: float = 2.2
     min_side_px: float = 48.0
+    removal_grow_px: int = 0
 
 
 def build_crop_inputs(
@@ -113,6 +117,9 @@ def build_crop_inputs(
 
     ta, tv = cut(masks.amodal(side)), cut(masks.visible(side))
     oa, ov = cut(masks.amodal(side.other)), cut(masks.visible(side.other))
+    if options.removal_grow_px > 0:
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * options.removal_grow_px + 1,) * 2)
+        ov = cv2.dilate(ov.view(np.uint8), disc).astype(bool)
     m_d, m_r = deocclusion_removal_masks(ta, tv, ov)
     image = warp_crop(frame.rgb, affine, s)
     return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)
