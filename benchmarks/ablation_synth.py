@@ -162,7 +162,8 @@ def main() -> None:
         min_presence = 0.5 if args.min_presence is None else args.min_presence
     hasm = load_mask_net(args.hasm_weights) if args.masks == "hasm" else None
     print(f"held-out synthetic samples: {len(val)} ({info}); SHPE {shpe.name}; masks "
-          f"{args.masks} (M_ov grown {args.removal_grow_px} px), SHPE prior {'degraded ground truth' if args.prior else 'none'}; "
+          f"{args.masks} (M_ov grown {args.removal_grow_px} px), SHPE prior "
+          f"{'degraded ground truth' if args.prior else 'none'}; "
           f"HDRNet {args.hdrm_weights}")
     for name, restorer in (("inpaint baseline", InpaintRestorerBaseline()),
                            ("HDRNet", load_hdrm(args.hdrm_weights))):

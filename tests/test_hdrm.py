@@ -75,6 +75,7 @@ def test_removal_grow_widens_m_r_by_the_radius_outside_the_target_only():
     assert (plain.m_r <= grown.m_r).all() and grown.m_r.sum() > plain.m_r.sum()
     assert not (grown.m_r & grown.target_amodal).any()
     np.testing.assert_array_equal(grown.m_d, plain.m_d)
+    np.testing.assert_array_equal(grown.other_visible, plain.other_visible)
     # every added pixel lies within 4 crop pixels of the other hand's visible mask, and the
     # far edge of that mask moved out by about 4 pixels (the left disc's right end)
     dist = cv2.distanceTransform((~plain.other_visible).view(np.uint8), cv2.DIST_L2, 5)

@@ -83,7 +83,8 @@ class CropOptions:
         min_side_px: smallest crop side in frame pixels.
         removal_grow_px: the other hand's visible mask M_ov is grown by a disc of this radius
             (crop pixels) before eq. (2), so M_R also covers the distractor's rim that a
-            predicted mask misses (0 = eq. (2) as written).
+            predicted mask misses (0 = eq. (2) as written). Only M_R changes;
+            :attr:`CropInputs.other_visible` stays the mask as given.
     """
 
     size_px: int = 256
@@ -117,10 +118,11 @@ def build_crop_inputs(
 
     ta, tv = cut(masks.amodal(side)), cut(masks.visible(side))
     oa, ov = cut(masks.amodal(side.other)), cut(masks.visible(side.other))
+    removal_ov = ov
     if options.removal_grow_px > 0:
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * options.removal_grow_px + 1,) * 2)
-        ov = cv2.dilate(ov.view(np.uint8), disc).astype(bool)
-    m_d, m_r = deocclusion_removal_masks(ta, tv, ov)
+        removal_ov = cv2.dilate(ov.view(np.uint8), disc).astype(bool)
+    m_d, m_r = deocclusion_removal_masks(ta, tv, removal_ov)
     image = warp_crop(frame.rgb, affine, s)
     return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)
 
