@@ -73,6 +73,22 @@ def deocclusion_removal_masks(
     return m_d, m_r
 
 
+def grow_mask(mask: np.ndarray, radius_px: int) -> np.ndarray:
+    """``mask`` dilated by an elliptic disc of ``radius_px`` (OpenCV ``dilate``).
+
+    Args:
+        mask: (H, W) bool, C-contiguous.
+        radius_px: disc radius in pixels; 0 returns ``mask`` itself.
+
+    Returns:
+        (H, W) bool.
+    """
+    if radius_px <= 0:
+        return mask
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1,) * 2)
+    return cv2.dilate(mask.view(np.uint8), disc).astype(bool)
+
+
 @dataclasses.dataclass(frozen=True)
 class CropOptions:
     """Crop policy.
@@ -84,7 +100,9 @@ class CropOptions:
         removal_grow_px: the other hand's visible mask M_ov is grown by a disc of this radius
             (crop pixels) before eq. (2), so M_R also covers the distractor's rim that a
             predicted mask misses (0 = eq. (2) as written). Only M_R changes;
-            :attr:`CropInputs.other_visible` stays the mask as given.
+            :attr:`CropInputs.other_visible` stays the mask as given. Every restorer sees the
+            grown M_R; :class:`InpaintRestorerBaseline` grows it again by its own ``grow_px``
+            (3 px) for the pixels it fills.
     """
 
     size_px: int = 256
@@ -118,11 +136,7 @@ def build_crop_inputs(
 
     ta, tv = cut(masks.amodal(side)), cut(masks.visible(side))
     oa, ov = cut(masks.amodal(side.other)), cut(masks.visible(side.other))
-    removal_ov = ov
-    if options.removal_grow_px > 0:
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * options.removal_grow_px + 1,) * 2)
-        removal_ov = cv2.dilate(ov.view(np.uint8), disc).astype(bool)
-    m_d, m_r = deocclusion_removal_masks(ta, tv, removal_ov)
+    m_d, m_r = deocclusion_removal_masks(ta, tv, grow_mask(ov, options.removal_grow_px))
     image = warp_crop(frame.rgb, affine, s)
     return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)
 
@@ -166,8 +180,7 @@ class InpaintRestorerBaseline:
     def restore(self, inputs: CropInputs) -> np.ndarray:
         if not inputs.m_r.any():
             return inputs.image_rgb.copy()
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.grow_px + 1,) * 2)
-        grown = cv2.dilate(inputs.m_r.view(np.uint8), kernel).astype(bool) & ~inputs.target_amodal
+        grown = grow_mask(inputs.m_r, self.grow_px) & ~inputs.target_amodal
         unknown = (grown | inputs.m_d).view(np.uint8) * 255
         if self.work_scale < 1.0:
             fill = self._inpaint_small(inputs.image_rgb, unknown)
