@@ -20,7 +20,7 @@ def clip_cli(name: str, description: str):
     import argparse
     import sys
 
-    from hdr_live.live.measure import load_average
+    from _measure import load_average
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--clip", type=Path, default=REAL_CLIP)

@@ -35,12 +35,14 @@ import numpy as np
 from hdr_live.eval2d import epe_px, mpjpe_mm
 from hdr_live.joints import Side
 from hdr_live.geometry import apply_affine, invert_affine
-from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS
+from hdr_live.config import DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS
 from hdr_live.weights import WEIGHTS_DIR
-from hdr_live.stages.hdrm import CropInputs, CropOptions, InpaintRestorerBaseline, Restorer, build_crop_inputs
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.stages.hdrm.masks import CropInputs, CropOptions, build_crop_inputs
+from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+from hdr_live.stages.hdrm.stage import Restorer
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame, HandCrop
-from training.shpe_detnet import load_detnet
+from hdr_live.stages.shpe.detnet import load_detnet
 
 DEFAULT_DETNET_WEIGHTS = WEIGHTS_DIR / "shpe_synth_detnet.safetensors"
 VARIANTS = ("#1 SHPE alone", "#2 w/o removal", "#3 w/o de-occlusion", "#8 full HDR")
@@ -80,7 +82,7 @@ def evaluate(samples, restorer: Restorer, shpe, min_presence: float,
     the degraded ground truth as its joint prior; ``hasm``: a (net, spec) pair whose predicted
     masks replace the ground-truth masks.
     """
-    from hdr_live.stages.hasm_learned import predict_masks
+    from hdr_live.stages.hasm.learned import predict_masks
     from training.hasm_data import PriorNoise, noisy_prior
 
     rng = np.random.default_rng(seed)
@@ -149,8 +151,8 @@ def main() -> None:
     p.add_argument("--removal-grow-px", type=int, default=CropOptions().removal_grow_px,
                    help="grow the other hand's visible mask by this many crop pixels before M_R")
     args = p.parse_args()
-    from hdr_live.stages.hasm_learned import load_mask_net
-    from hdr_live.stages.hdrm_learned import load_hdrm
+    from hdr_live.stages.hasm.learned import load_mask_net
+    from hdr_live.stages.hdrm.learned import load_hdrm
     from training.synth_dataset import open_splits
 
     _, val, info = open_splits(args.data)

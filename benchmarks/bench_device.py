@@ -15,10 +15,11 @@ import time
 import numpy as np
 
 from hdr_live.accel.device import CPU, DevicePreference, cuda_status, resolve_device
-from hdr_live.stages.builders import (DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS,
-                                      load_device_hdrm, load_device_mask_net)
-from hdr_live.stages.hasm_learned import load_mask_net
-from hdr_live.stages.hdrm_learned import Runtime, load_hdrm, random_network_input
+from hdr_live.build import load_device_hdrm, load_device_mask_net
+from hdr_live.config import DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS
+from hdr_live.stages.hasm.learned import load_mask_net
+from hdr_live.stages.hdrm.learned import Runtime, load_hdrm
+from training.hdrm_timing import random_network_input
 
 
 def median_ms(call, repeats: int, warmup: int = 3) -> float:

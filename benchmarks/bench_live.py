@@ -14,7 +14,7 @@ machine load. Per round and mode:
 Last line: ``fps=<hdr fps> latency_ms_p95=<hdr p95> ratio_to_mediapipe=<mp fps / hdr fps>``
 (medians over rounds). Per-stage milliseconds are printed before it.
 
-Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--speed reference]
+Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--defaults batch] [--hasm learned]
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 import numpy as np  # noqa: E402
 
 from hdr_live.io.sources import VideoFileSource  # noqa: E402
-from hdr_live.live.config import LiveSettings, Smoothing, SpeedOptions  # noqa: E402
-from hdr_live.live.measure import RunRecord, load_average, run_frames  # noqa: E402
+from hdr_live.config import App, HasmKind, InputKind, default_config  # noqa: E402
+from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from _measure import RunRecord, load_average, run_frames  # noqa: E402
 from hdr_live.live.sources import paced  # noqa: E402
-from hdr_live.pipeline import Mode  # noqa: E402
+from hdr_live.config import Mode  # noqa: E402
 from hdr_live.types import Frame  # noqa: E402
 
 
@@ -70,15 +71,20 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=None, help="frames per pass (all)")
     parser.add_argument("--latency-frames", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--speed", choices=["default", "reference"], default="default")
+    parser.add_argument("--defaults", choices=["live", "batch"], default="live",
+                        help="the live app's configuration (default) or process's")
+    parser.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto")
     parser.add_argument("--smoothing", choices=[s.value for s in Smoothing], default="one_euro")
     args = parser.parse_args()
     if not args.clip.is_file():
         print(f"bench_live: clip not found: {args.clip}", file=sys.stderr)
         return 2
-    speed = SpeedOptions() if args.speed == "default" else SpeedOptions.reference()
+    app = App.LIVE if args.defaults == "live" else App.BATCH
+    config = default_config(app, InputKind.VIDEO).with_backends(
+        None if args.hasm == "auto" else HasmKind(args.hasm), None)
     smoothing = Smoothing(args.smoothing)
-    print(f"bench_live: {args.clip.name}, speed={speed}, smoothing={smoothing.value}")
+    print(f"bench_live: {args.clip.name}, {app.value} defaults, HASM {config.hasm.backend.value}, "
+          f"HDRM {config.hdrm.backend.value}, smoothing={smoothing.value}")
     print(f"load average at start: {load_average()} ({os.cpu_count()} CPUs)")
     fps = {Mode.HDR: [], Mode.MEDIAPIPE: []}
     p95 = {Mode.HDR: [], Mode.MEDIAPIPE: []}
@@ -89,12 +95,13 @@ def main() -> int:
         got = {}
         for mode in order:
             settings = LiveSettings(mode=mode, smoothing=smoothing)
-            mode_speed = speed if mode is Mode.HDR else dataclasses.replace(speed, pipelined=True)
-            run = run_frames(clip_frames(args.clip, args.frames), settings, mode_speed,
+            mode_config = config if mode is Mode.HDR else dataclasses.replace(config, pipelined=True)
+            run = run_frames(clip_frames(args.clip, args.frames), settings, mode_config,
                              keep_results=False)
             print(describe(mode.value, run), flush=True)
-            live = run_frames(camera_like(args.clip, args.latency_frames), settings, mode_speed,
-                              is_live=True, keep_results=False)
+            camera = dataclasses.replace(mode_config, input_kind=InputKind.LIVE)
+            live = run_frames(camera_like(args.clip, args.latency_frames), settings, camera,
+                              keep_results=False)
             lat = np.nanpercentile(live.capture_latency_ms, [50, 95])
             print(f"  {'':9s} camera-like at the clip's rate: {live.fps:.1f} fps processed, "
                   f"{live.frames_dropped} of {live.frames_read} frames dropped, latency p50 "

@@ -1,7 +1,7 @@
 """Optical-flow consistency of the restored crops, off vs on, on a real clip.
 
-Runs the live HDR pipeline (default speed options, smoothing off) through the threaded runtime
-twice: crop consistency off and on (:class:`hdr_live.pipeline.PipelineOptions.crop_consistency`,
+Runs the live HDR pipeline (the live defaults, smoothing off) through the threaded runtime
+twice: crop consistency off and on (:attr:`hdr_live.config.PipelineConfig.crop_consistency`,
 between HDRM and SHPE). For every pair of consecutive frames holding the same hand it computes
 the warping error of the restored crops (:func:`hdr_live.temporal.flow.warping_error`: mean
 absolute difference, 8-bit levels, between the current restored crop and the previous one carried
@@ -20,8 +20,8 @@ from _real import clip_cli, clip_frames  # noqa: E402  (also quiets native logge
 import numpy as np  # noqa: E402
 
 from hdr_live.joints import Side  # noqa: E402
-from hdr_live.live.config import LiveSettings, Smoothing  # noqa: E402
-from hdr_live.live.measure import run_frames  # noqa: E402
+from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from _measure import run_frames  # noqa: E402
 from hdr_live.temporal.flow import warping_error  # noqa: E402
 from hdr_live.temporal.smoothing import mean_joint_acceleration_px  # noqa: E402
 from hdr_live.types import FrameResult  # noqa: E402

@@ -2,7 +2,7 @@
 
 For every held-out sample, both hands get a prior degraded as in HASM's training (no missing
 or swapped hands) and HASM predicts the masks; a hand's score is its amodal area near its prior
-in squared hand sizes (``hdr_live.stages.hasm_learned.amodal_area_near_prior``), the quantity
+in squared hand sizes (``hdr_live.stages.hasm.learned.amodal_area_near_prior``), the quantity
 ``LearnedHasmOptions.min_primed_area`` thresholds. Then the left prior is moved off both hands
 (``training.hasm_data.misplace_prior``, as a detector's false positive on a face, body, sleeve or
 the background) and scored again.
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from hdr_live.joints import Side
-from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
-from hdr_live.stages.hasm_learned import (LearnedHasmOptions, amodal_area_near_prior,
+from hdr_live.config import DEFAULT_HASM_WEIGHTS
+from hdr_live.stages.hasm.learned import (LearnedHasmOptions, amodal_area_near_prior,
                                          load_mask_net, predict_masks)
 from hdr_live.types import Frame, Hands
 from training.hasm_data import PriorNoise, degrade_joints, misplace_prior

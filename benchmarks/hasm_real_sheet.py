@@ -12,23 +12,20 @@ inpainting baseline's restored crop, all from the learned masks.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import cv2
 import numpy as np
 from _real import REAL_CLIP, REAL_DIR
 
+from hdr_live.build import build_hasm, build_restorer
+from hdr_live.config import HasmConfig, HdrmConfig, HdrmKind, InputKind, PipelineConfig
 from hdr_live.io.sources import read_image
-from hdr_live.render import OverlayOptions, draw_overlay
-from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
 from hdr_live.joints import Side
-from hdr_live.stages.hasm_learned import LearnedHasm, load_mask_net
-from hdr_live.stages.hdrm import Hdrm, InpaintRestorerBaseline
-from hdr_live.stages.hdrm_learned import load_hdrm
-from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
-from hdr_live.stages.palm_detector import PalmReacquirer
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe
-from hdr_live.stages.silhouette import masks_from_joints
+from hdr_live.render import OverlayOptions, draw_overlay
+from hdr_live.stages.hasm.silhouette import masks_from_joints
+from hdr_live.stages.hdrm.stage import Hdrm
 from hdr_live.types import Frame, FrameResult, Hands, StageTimings
 
 REAL, CLIP = REAL_DIR, REAL_CLIP
@@ -82,18 +79,19 @@ def main() -> None:
     p.add_argument("--hdrm-weights", type=Path, default=Path("weights/hdrm_hdrnet.safetensors"))
     p.add_argument("--out", type=Path, default=Path("docs/hasm_real_contact_sheet.png"))
     args = p.parse_args()
-    hdrms = [Hdrm(load_hdrm(args.hdrm_weights)), Hdrm(InpaintRestorerBaseline())]
-    net, spec = load_mask_net(args.weights)
-    detector = MediaPipeHands(MediaPipeHandsOptions(static_image_mode=True))
-    reacquirer = PalmReacquirer(MediaPipeLandmarkShpe())
+    stills = PipelineConfig(input_kind=InputKind.IMAGES, hasm=HasmConfig(weights=args.weights))
+    hdrms = [Hdrm(build_restorer(dataclasses.replace(
+        stills, hdrm=HdrmConfig(backend=kind, weights=args.hdrm_weights))))
+        for kind in (HdrmKind.LEARNED, HdrmKind.BASELINE)]
+    hasm = build_hasm(stills)
     rows = []
     for rgb in _frames():
         frame = Frame(rgb, 0, 0.0)
-        tracker = HandPriorTracker(detector, TrackerOptions(reacquire_every=1), reacquirer)
-        prior = tracker.update(frame, Hands())
+        hasm.reset()
+        prior = hasm.tracker.update(frame, Hands())
         base = masks_from_joints(prior, frame.height, frame.width)
-        tracker.reset()
-        learned = LearnedHasm(net, spec, tracker).segment(frame, Hands())
+        hasm.reset()
+        learned = hasm.segment(frame, Hands())
         tiles = [_tile(frame, base), _tile(frame, learned.masks)] + \
             _crop_tiles(frame, learned.masks, hdrms)
         h = max(t.shape[0] for t in tiles)

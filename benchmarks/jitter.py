@@ -1,6 +1,6 @@
 """Jitter of the joints on a real clip: HDR raw vs smoothed (One-Euro, Kalman) vs MediaPipe.
 
-Runs the clip through the threaded runtime as the live app does (default speed options), with
+Runs the clip through the threaded runtime as the live app does (its default configuration), with
 smoothing off to get the raw poses; the smoothers are then applied to that sequence with the
 frames' capture times (they are causal, so this equals smoothing online). MediaPipe Hands
 (model complexity 1, full frame) runs on the same frames.
@@ -23,9 +23,9 @@ from _real import clip_cli, clip_frames  # noqa: E402  (also quiets native logge
 import numpy as np  # noqa: E402
 
 from hdr_live.joints import Side  # noqa: E402
-from hdr_live.live.config import LiveSettings, Smoothing  # noqa: E402
-from hdr_live.live.measure import run_frames  # noqa: E402
-from hdr_live.pipeline import Mode  # noqa: E402
+from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from _measure import run_frames  # noqa: E402
+from hdr_live.config import Mode  # noqa: E402
 from hdr_live.temporal.smoothing import PoseSmoother, mean_joint_acceleration_px  # noqa: E402
 from hdr_live.types import FrameResult, HandPose, Hands  # noqa: E402
 

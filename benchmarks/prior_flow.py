@@ -1,5 +1,5 @@
 """How far the tracker's prior lags behind the hand: the previous frame's pose as it is, or moved
-forward by optical flow (:mod:`hdr_live.stages.joint_flow`, the tracker's default).
+forward by optical flow (:mod:`hdr_live.stages.hasm.joint_flow`, the tracker's default).
 
 For each frame t where a hand has a pose at t-1 and at t in a pose log, the prior for t is the
 pose of t-1 (a) unchanged and (b) moved by the flow from frame t-1 to t. The error is the mean
@@ -22,7 +22,7 @@ import numpy as np
 
 from hdr_live.io.pose_log import read_pose_log
 from hdr_live.joints import hand_scale_px
-from hdr_live.stages.joint_flow import JointFlow
+from hdr_live.stages.hasm.joint_flow import JointFlow
 
 
 def prior_errors(log: Path, clip: Path, limit: int | None) -> dict[str, np.ndarray]:

@@ -24,11 +24,11 @@ from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 import numpy as np  # noqa: E402
 
 from hdr_live.io.sources import VideoFileSource  # noqa: E402
-from hdr_live.live.config import LiveSettings, Smoothing  # noqa: E402
-from hdr_live.live.measure import load_average, rss_mb  # noqa: E402
+from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from _measure import load_average, rss_mb  # noqa: E402
 from hdr_live.live.session import LiveSession  # noqa: E402
 from hdr_live.live.sources import looped_video  # noqa: E402
-from hdr_live.pipeline import Mode  # noqa: E402
+from hdr_live.config import App, InputKind, Mode, default_config  # noqa: E402
 
 CYCLE = [
     LiveSettings(),
@@ -56,7 +56,7 @@ def main() -> int:
     frames = looped_video(args.clip, loops)
     print(f"soak: {args.clip.name} x{loops} ({loops * per_loop} frames), cycle={args.cycle}, "
           f"load average {load_average()}, rss at start {rss_mb():.1f} MB", flush=True)
-    session = LiveSession(frames, False, 30.0).start()
+    session = LiveSession(frames, 30.0, config=default_config(App.LIVE, InputKind.VIDEO)).start()
     samples: list[tuple[int, float]] = []
     t0 = time.monotonic()
     next_switch = args.cycle

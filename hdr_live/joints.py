@@ -76,28 +76,6 @@ PALM_POLYGON: tuple[int, ...] = (0, 1, 5, 9, 13, 17)
 ROI_JOINTS: tuple[int, ...] = (0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18)
 
 
-def check_joints(joints: np.ndarray, dims: int, name: str = "joints") -> np.ndarray:
-    """Validate a joint array and return it as float64.
-
-    Args:
-        joints: array of shape (21, dims), any real dtype.
-        dims: 2 for pixel joints, 3 for metric joints.
-        name: name used in the error message.
-
-    Returns:
-        The same values as a float64 array of shape (21, dims).
-
-    Raises:
-        ValueError: wrong shape or non-finite values.
-    """
-    arr = np.asarray(joints, dtype=np.float64)
-    if arr.shape != (NUM_JOINTS, dims):
-        raise ValueError(f"{name} must have shape ({NUM_JOINTS}, {dims}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains non-finite values")
-    return arr
-
-
 def mirror_joints_px(joints_px: np.ndarray, width_px: int) -> np.ndarray:
     """Mirror 2D joints horizontally, as ``image[:, ::-1]`` mirrors an image.
 

@@ -13,7 +13,6 @@ frame t+1 on one core while ``finish`` of frame t runs on the other, with the sa
 from __future__ import annotations
 
 import dataclasses
-import enum
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,20 +20,19 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
-from hdr_live.accel.device import CPU, Device
+from hdr_live.config import ShpeConfig
 from hdr_live.joints import Side
-from hdr_live.stages.hasm import Hasm, HasmDetections, TwoPhaseHasm
-from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
-from hdr_live.stages.hdrm import Hdrm
-from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe, frame_to_crop_points
-from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
+from hdr_live.stages.hasm.interface import Hasm, HasmDetections, TwoPhaseHasm
+from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands
+from hdr_live.stages.hasm.silhouette import masks_from_joints
+from hdr_live.stages.hdrm.stage import Hdrm
+from hdr_live.stages.shpe.interface import Shpe, frame_to_crop_points
 from hdr_live.temporal.crop_consistency import CropConsistency
-from hdr_live.temporal.flow import FlowOptions
 from hdr_live.types import (
     Frame,
     FrameResult,
     HandCrop,
+    HandGeometry,
     HandMasks,
     HandPose,
     Hands,
@@ -43,52 +41,6 @@ from hdr_live.types import (
 )
 
 T = TypeVar("T")
-
-
-class Mode(str, enum.Enum):
-    """Which pipeline runs."""
-
-    HDR = "hdr"
-    MEDIAPIPE = "mediapipe"
-
-
-@dataclasses.dataclass(frozen=True)
-class PipelineOptions:
-    """Options shared by both pipelines.
-
-    Attributes:
-        input_mirrored: frames are a mirrored (selfie) view of the person.
-        still_images: frames are unrelated stills (no tracking between frames).
-        min_pose_score: SHPE presence below this drops the hand.
-        pose_needs_prior: give a crop and a pose only to a hand that had a joint prior (a
-            tracked or detected hand). A hand the learned HASM finds on its own keeps its masks
-            (they still guide the other hand's removal) but gets neither: its side rests on the
-            network's channel alone, with no tracked evidence (the one-frame false hands on
-            faces came from there).
-        crop_consistency: optical-flow consistency of the restored crops between HDRM and SHPE
-            (:mod:`hdr_live.temporal.flow`), or None for off. Ignored for still images and in
-            ``mediapipe`` mode. Off by default: on the real two-hand clip it halves the crops'
-            warping error (12.2 → 6.0 levels, ``benchmarks/flow_consistency.py``) but leaves
-            the joints' jitter as it was (7.00 → 6.88 px/frame²) and costs a fifth or more of
-            the frame rate on this 2-core CPU.
-        hasm: HASM backend (``hdr`` mode); the learned one by default (it beats the baseline
-            on the real clip and images: see README).
-        hdrm: HDRM restorer (``hdr`` mode).
-        device: where the learned networks run (:func:`hdr_live.accel.device.resolve_device`);
-            the CPU by default.
-        tensorrt: compile the learned networks with torch-tensorrt (CUDA only; ignored on the
-            CPU, see :func:`hdr_live.accel.tensorrt.maybe_compile`).
-    """
-
-    input_mirrored: bool = False
-    still_images: bool = False
-    min_pose_score: float = 0.5
-    pose_needs_prior: bool = True
-    crop_consistency: FlowOptions | None = None
-    hasm: HasmKind = HasmKind.LEARNED
-    hdrm: HdrmKind = HdrmKind.BASELINE
-    device: Device = CPU
-    tensorrt: bool = False
 
 
 class Pipeline(Protocol):
@@ -109,7 +61,7 @@ class PreparedFrame:
 
     Attributes:
         frame: the input frame.
-        detected: the detector's hands (a :class:`~hdr_live.stages.hasm.TwoPhaseHasm`'s
+        detected: the detector's hands (a :class:`~hdr_live.stages.hasm.interface.TwoPhaseHasm`'s
             ``detect`` in ``hdr`` mode, MediaPipe Hands in ``mediapipe`` mode), or None when the
             pipeline's HASM has no separable detector (``finish`` then runs all of HASM).
         prepare_ms: wall-clock milliseconds ``prepare`` took.
@@ -163,21 +115,32 @@ class HdrPipeline:
         self,
         hasm: Hasm,
         hdrm: Hdrm,
-        shpe: MediaPipeLandmarkShpe,
-        options: PipelineOptions = PipelineOptions(),
-        second_shpe: MediaPipeLandmarkShpe | None = None,
+        shpe: Shpe,
+        shpe_config: ShpeConfig = ShpeConfig(),
+        tracks: bool = True,
+        consistency: CropConsistency | None = None,
+        second_shpe: Shpe | None = None,
     ) -> None:
-        self.hasm, self.hdrm, self.shpe, self.options = hasm, hdrm, shpe, options
+        """Args:
+            hasm, hdrm, shpe: the three stages.
+            shpe_config: which hands get a pose (:class:`~hdr_live.config.ShpeConfig`).
+            tracks: frames are a sequence: the previous frame's poses are HASM's prior and the
+                crop consistency runs (False for unrelated stills).
+            consistency: optical-flow consistency of the restored crops, or None.
+            second_shpe: a second estimator for the left hand on a helper thread (both hands
+                at once), or None (one after the other).
+        """
+        self.hasm, self.hdrm, self.shpe, self.shpe_config = hasm, hdrm, shpe, shpe_config
+        self.tracks = tracks
         self._second_shpe = second_shpe
         self._helper = (
             None
             if second_shpe is None
             else ThreadPoolExecutor(1, thread_name_prefix="hdr-live-left-hand")
         )
-        use_flow = options.crop_consistency is not None and not options.still_images
-        self._consistency = CropConsistency(options.crop_consistency) if use_flow else None
+        self._consistency = consistency
         self._previous: Hands[HandPose] = Hands()
-        flow = ", crop flow consistency" if use_flow else ""
+        flow = ", crop flow consistency" if consistency is not None else ""
         self.description = f"hdr (HASM {hasm.name}, HDRM {hdrm.name}{flow}, SHPE {shpe.name})"
 
     def process(self, frame: Frame) -> FrameResult:
@@ -195,7 +158,7 @@ class HdrPipeline:
         """The rest of HASM (masks), HDRM and SHPE for a prepared frame."""
         frame = prepared.frame
         t0 = time.perf_counter()
-        previous = Hands() if self.options.still_images else self._previous
+        previous = self._previous if self.tracks else Hands()
         if prepared.detected is not None and isinstance(self.hasm, TwoPhaseHasm):
             hasm_out = self.hasm.segment_detected(frame, prepared.detected, previous)
         else:
@@ -217,17 +180,17 @@ class HdrPipeline:
         return FrameResult(frame, masks, crops, poses, timings)
 
     def _per_hand(
-        self, work: Callable[[Side, MediaPipeLandmarkShpe], T | None]
+        self, work: Callable[[Side, Shpe], T | None]
     ) -> Hands[T]:
         """``work(side, shpe)`` for both sides, concurrently when there is a helper thread."""
         if self._helper is None or self._second_shpe is None:
-            return Hands(right=work(Side.RIGHT, self.shpe), left=work(Side.LEFT, self.shpe))
+            return Hands.of(lambda side: work(side, self.shpe))
         left = self._helper.submit(work, Side.LEFT, self._second_shpe)
         right = work(Side.RIGHT, self.shpe)
         return Hands(right=right, left=left.result())
 
     def _crop(self, frame: Frame, hasm_out: HasmOutput, side: Side) -> HandCrop | None:
-        if self.options.pose_needs_prior and hasm_out.prior_joints_px.get(side) is None:
+        if self.shpe_config.pose_needs_prior and hasm_out.prior_joints_px.get(side) is None:
             return None
         crop = self.hdrm.process_side(frame, hasm_out.masks, side)
         if self._consistency is not None:
@@ -240,13 +203,13 @@ class HdrPipeline:
         crop: HandCrop | None,
         prior_px: np.ndarray | None,
         masks: HandMasks,
-        shpe: MediaPipeLandmarkShpe,
+        shpe: Shpe,
     ) -> HandPose | None:
         if crop is None:
             return None
         prior_crop = None if prior_px is None else frame_to_crop_points(crop, prior_px)
         est = shpe.estimate(crop, prior_crop)
-        if est.presence < self.options.min_pose_score:
+        if est.presence < self.shpe_config.min_pose_score:
             return None
         joints_px, rel_m = est.to_frame(crop)
         visible = joint_visibility(joints_px, masks.visible(side))
@@ -272,17 +235,15 @@ class MediaPipePipeline:
 
     description = "mediapipe (full-frame MediaPipe Hands, no HDR)"
 
-    def __init__(self, options: PipelineOptions = PipelineOptions()) -> None:
-        self.options = options
-        self._detector = self._make_detector()
-
-    def _make_detector(self) -> MediaPipeHands:
-        return MediaPipeHands(
-            MediaPipeHandsOptions(
-                static_image_mode=self.options.still_images,
-                input_mirrored=self.options.input_mirrored,
-            )
-        )
+    def __init__(self, make_detector: Callable[[], MediaPipeHands],
+                 min_pose_score: float = 0.5) -> None:
+        """Args:
+            make_detector: makes a fresh MediaPipe Hands (again on :meth:`reset`).
+            min_pose_score: the lowest score a kept hand reports.
+        """
+        self._make_detector = make_detector
+        self.min_pose_score = min_pose_score
+        self._detector = make_detector()
 
     def process(self, frame: Frame) -> FrameResult:
         return self.finish(self.prepare(frame))
@@ -308,7 +269,7 @@ class MediaPipePipeline:
             visible = joint_visibility(det.joints_px, masks.visible(det.side))
             # The legacy solution does not expose landmark presence; a kept hand passed its
             # tracking threshold, so its handedness score stands in as confidence.
-            score = float(np.clip(max(det.side_score, self.options.min_pose_score), 0, 1))
+            score = float(np.clip(max(det.side_score, self.min_pose_score), 0, 1))
             pose = HandPose(det.side, det.joints_px, det.joints_rel_m, visible, score)
             poses = poses.with_side(det.side, pose)
         ms = prepared.prepare_ms + 1e3 * (time.perf_counter() - t0)
@@ -320,20 +281,3 @@ class MediaPipePipeline:
 
     def close(self) -> None:
         self._detector.close()
-
-
-def build_pipeline(mode: Mode, options: PipelineOptions = PipelineOptions()) -> Pipeline:
-    """The pipeline for ``mode`` with the backends in ``options`` (by default the learned HASM,
-    the inpainting HDRM and MediaPipe's landmark network as SHPE).
-
-    Raises:
-        hdr_live.weights.WeightsError: a bundled model file is missing or corrupt.
-    """
-    if mode is Mode.MEDIAPIPE:
-        return MediaPipePipeline(options)
-    hasm = build_hasm(options.hasm, options.input_mirrored, options.still_images,
-                      device=options.device, tensorrt=options.tensorrt)
-    hdrm = Hdrm(restorer=build_restorer(options.hdrm, device=options.device,
-                                        tensorrt=options.tensorrt),
-                input_mirrored=options.input_mirrored)
-    return HdrPipeline(hasm, hdrm, MediaPipeLandmarkShpe(), options)

@@ -37,9 +37,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Generic, TypeVar
 
 from hdr_live.types import Frame, FrameResult
+
+#: What ``prepare`` hands to ``process`` (the :class:`~hdr_live.types.Frame` itself without one).
+P = TypeVar("P")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,11 +142,11 @@ class _Item:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Prepared:
+class _Prepared(Generic[P]):
     """A frame after the prepare worker; ``payload`` is what ``prepare`` returned."""
 
     item: _Item
-    payload: Any
+    payload: P
     dropped_before: int
     t_taken: float
     prepare_s: float
@@ -245,8 +248,11 @@ def _put_unless(q: queue.Queue, item: object, give_up: Callable[[], bool], poll_
     return False
 
 
-class Runtime:
+class Runtime(Generic[P]):
     """Runs ``process`` over ``source`` on worker threads; consume with :meth:`results`.
+
+    ``P`` is what ``prepare`` returns and ``process`` takes (a :class:`Frame` without
+    ``prepare``).
 
     Use as a context manager (``with Runtime(...) as rt: for r in rt.results(): ...``) or call
     :meth:`start` / :meth:`stop`. One consumer at a time; a Runtime runs once.
@@ -255,10 +261,10 @@ class Runtime:
     def __init__(
         self,
         source: Iterable[Frame],
-        process: Callable[[Any], FrameResult],
+        process: Callable[[P], FrameResult],
         options: RuntimeOptions,
         postprocess: Callable[[FrameResult], FrameResult] | None = None,
-        prepare: Callable[[Frame], Any] | None = None,
+        prepare: Callable[[Frame], P] | None = None,
     ) -> None:
         """Prepare (no thread runs until :meth:`start`).
 

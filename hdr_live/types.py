@@ -11,13 +11,16 @@ Sides are the person's own hands (see :mod:`hdr_live.joints`).
 from __future__ import annotations
 
 import dataclasses
-from typing import Generic, Iterator, TypeVar
+import math
+from collections.abc import Callable
+from typing import ClassVar, Generic, Iterator, TypeVar
 
 import numpy as np
 
-from hdr_live.joints import NUM_JOINTS, Side
+from hdr_live.joints import BONES, NUM_JOINTS, Side
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def _check_array(value: np.ndarray, name: str, shape: tuple, dtype: type) -> None:
@@ -53,8 +56,86 @@ class Hands(Generic[T]):
             if value is not None:
                 yield side, value
 
+    def map(self, fn: Callable[[Side, T], U | None]) -> "Hands[U]":
+        """``fn(side, value)`` for each present hand; absent hands stay absent."""
+        return Hands(
+            left=None if self.left is None else fn(Side.LEFT, self.left),
+            right=None if self.right is None else fn(Side.RIGHT, self.right),
+        )
+
+    @staticmethod
+    def of(fn: Callable[[Side], T | None]) -> "Hands[T]":
+        """A :class:`Hands` with ``fn(side)`` for both sides (right computed first)."""
+        right = fn(Side.RIGHT)
+        return Hands(left=fn(Side.LEFT), right=right)
+
     def __len__(self) -> int:
         return sum(1 for _ in self.items())
+
+
+@dataclasses.dataclass(frozen=True)
+class HandGeometry:
+    """What the silhouette needs of one hand.
+
+    Attributes:
+        joints_px: (21, 2) float64 frame pixels.
+        joints_rel_m: (21, 3) float64 metres relative to the wrist, camera axes (z away).
+    """
+
+    joints_px: np.ndarray
+    joints_rel_m: np.ndarray
+
+    def px_per_m(self) -> float:
+        """Image scale of the hand: summed 2D bone lengths over their metric x-y lengths.
+
+        Using the x-y components of the 3D bones makes the ratio insensitive to bones that point
+        at the camera (foreshortening).
+        """
+        idx = np.array(BONES)
+        px = np.linalg.norm(self.joints_px[idx[:, 1]] - self.joints_px[idx[:, 0]], axis=1).sum()
+        m = np.linalg.norm(
+            self.joints_rel_m[idx[:, 1], :2] - self.joints_rel_m[idx[:, 0], :2], axis=1
+        ).sum()
+        return float(px / m) if m > 1e-6 else 1.0
+
+    def joint_depth_m(self, focal_px: float) -> np.ndarray:
+        """(21,) absolute depth per joint in metres, wrist depth from ``focal_px / px_per_m``."""
+        wrist_z = focal_px / max(self.px_per_m(), 1e-6)
+        return wrist_z + self.joints_rel_m[:, 2]
+
+
+class FrameError(ValueError):
+    """A :class:`Frame` field is invalid (the message names it)."""
+
+
+class FrameTypeError(FrameError, TypeError):
+    """A :class:`Frame` field has the wrong type (both a ``ValueError`` and a ``TypeError``)."""
+
+
+def _check_frame_rgb(rgb: object) -> None:
+    if not isinstance(rgb, np.ndarray):
+        raise FrameTypeError(f"Frame.rgb must be a numpy array, got {type(rgb).__name__}")
+    if rgb.dtype != np.uint8:
+        raise FrameTypeError(f"Frame.rgb must have dtype uint8, got {rgb.dtype}")
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise FrameError(f"Frame.rgb must have shape (H, W, 3), got {rgb.shape}")
+    if min(rgb.shape[:2]) < Frame.MIN_SIDE_PX:
+        raise FrameError(f"Frame.rgb is too small: {rgb.shape} (at least "
+                         f"{Frame.MIN_SIDE_PX}×{Frame.MIN_SIDE_PX} pixels)")
+
+
+def _check_frame_index(index: object) -> None:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise FrameTypeError(f"Frame.index must be an int, got {type(index).__name__}")
+    if index < 0:
+        raise FrameError(f"Frame.index must be 0 or more, got {index}")
+
+
+def _check_frame_time(t_s: object) -> None:
+    if isinstance(t_s, bool) or not isinstance(t_s, (int, float, np.integer, np.floating)):
+        raise FrameTypeError(f"Frame.t_capture_s must be a number, got {type(t_s).__name__}")
+    if not math.isfinite(t_s):
+        raise FrameError(f"Frame.t_capture_s must be finite, got {t_s}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,20 +143,30 @@ class Frame:
     """One input image.
 
     Attributes:
-        rgb: (H, W, 3) uint8, RGB order, C-contiguous.
-        index: 0-based position in the input sequence.
-        t_capture_s: capture time in seconds (video: presentation time; camera: monotonic clock
-            at grab; still images: 0.0 or index / ``--fps`` for a folder).
+        rgb: (H, W, 3) uint8, RGB order, C-contiguous (a non-contiguous array is copied), H and
+            W at least :attr:`MIN_SIDE_PX`.
+        index: 0-based position in the input sequence (an int ≥ 0).
+        t_capture_s: capture time in seconds, finite (video: presentation time; camera:
+            monotonic clock at grab; still images: 0.0 or index / ``--fps`` for a folder).
+
+    Raises:
+        FrameError: a field is out of range or of the wrong type (``rgb`` not a uint8 array
+            of shape (H, W, 3), too small, a negative or non-integer ``index``, a non-finite
+            time). It is a ``ValueError``, and also a ``TypeError`` for a wrong type.
     """
 
     rgb: np.ndarray
     index: int
     t_capture_s: float
 
+    MIN_SIDE_PX: ClassVar[int] = 2
+
     def __post_init__(self) -> None:
-        _check_array(self.rgb, "Frame.rgb", (None, None, 3), np.uint8)
-        if self.rgb.shape[0] < 2 or self.rgb.shape[1] < 2:
-            raise ValueError(f"Frame.rgb is too small: {self.rgb.shape}")
+        _check_frame_rgb(self.rgb)
+        if not self.rgb.flags.c_contiguous:
+            object.__setattr__(self, "rgb", np.ascontiguousarray(self.rgb))
+        _check_frame_index(self.index)
+        _check_frame_time(self.t_capture_s)
 
     @property
     def height(self) -> int:
@@ -216,10 +307,6 @@ class StageTimings:
     hdrm_ms: float = 0.0
     shpe_ms: float = 0.0
     reference_ms: float = 0.0
-
-    @property
-    def total_ms(self) -> float:
-        return self.hasm_ms + self.hdrm_ms + self.shpe_ms + self.reference_ms
 
 
 @dataclasses.dataclass(frozen=True)

@@ -43,7 +43,7 @@ def clip_frames() -> list[np.ndarray]:
 
 @pytest.fixture(scope="session")
 def shpe():
-    from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+    from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 
     return MediaPipeLandmarkShpe()
 

@@ -7,10 +7,10 @@ import pytest
 from hdr_live.accel.device import (CPU, DeviceError, DevicePreference, cuda_status,
                                    resolve_device)
 from hdr_live.accel.tensorrt import maybe_compile
-from hdr_live.stages.builders import (DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS, HasmKind,
-                                      HdrmKind, build_restorer, load_device_hdrm,
-                                      load_device_mask_net)
-from hdr_live.stages.hasm_learned import load_mask_net
+from hdr_live.build import build_pipeline, build_restorer, load_device_hdrm, load_device_mask_net
+from hdr_live.config import (DEFAULT_HASM_WEIGHTS, DEFAULT_HDRM_WEIGHTS, HasmKind, HdrmKind,
+                             PipelineConfig)
+from hdr_live.stages.hasm.learned import load_mask_net
 
 torch = pytest.importorskip("torch")
 CUDA, WHY_NOT = cuda_status()
@@ -48,9 +48,9 @@ def test_device_runner_on_the_cpu_agrees_with_onnx_runtime():
 
 
 def test_device_hdrm_on_the_cpu_agrees_with_the_bundled_runner():
-    from hdr_live.stages.hdrm_learned import random_network_input
+    from training.hdrm_timing import random_network_input
 
-    bundled = build_restorer(HdrmKind.LEARNED)
+    bundled = build_restorer(PipelineConfig().with_backends(None, HdrmKind.LEARNED))
     on_device = load_device_hdrm(DEFAULT_HDRM_WEIGHTS, CPU)
     x, valid = random_network_input(bundled.spec, seed=3)
     np.testing.assert_allclose(on_device.runner(x, valid), bundled.runner(x, valid), atol=2e-3)
@@ -109,9 +109,7 @@ def test_cuda_stream_runner_matches_the_cpu_from_two_threads():
 
 @needs_cuda
 def test_learned_pipeline_builds_on_cuda():
-    from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline
-
     device = resolve_device(DevicePreference.CUDA)
-    pipe = build_pipeline(Mode.HDR, PipelineOptions(hasm=HasmKind.LEARNED, hdrm=HdrmKind.LEARNED,
-                                                    device=device))
+    pipe = build_pipeline(PipelineConfig(device=device).with_backends(HasmKind.LEARNED,
+                                                                      HdrmKind.LEARNED))
     pipe.close()

@@ -9,13 +9,13 @@ import torch
 
 from hdr_live.geometry import Roi, crop_affine, invert_affine
 from hdr_live.joints import Side
-from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec, bce_loss, normalise_input
+from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec, normalise_input
 from hdr_live.models.onnx_export import OnnxMaskNet, export_onnx
 from hdr_live.models.prior import PRIOR_CHANNELS, render_prior
-from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
-from hdr_live.stages.hasm_learned import (LearnedHasm, LearnedHasmOptions, frame_masks,
+from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hasm.learned import (LearnedHasm, LearnedHasmOptions, frame_masks,
                                          load_torch_mask_net, region_for_prior)
-from hdr_live.stages.mediapipe_hands import HandDetection
+from hdr_live.stages.hasm.mediapipe_hands import HandDetection
 from hdr_live.types import Frame, HandPose, Hands
 from hdr_live.weights import WeightsError, write_weights
 
@@ -57,16 +57,12 @@ def test_prior_moves_with_the_region_affine():
 
 
 @pytest.mark.parametrize("uses_prior", [True, False])
-def test_network_shapes_and_loss(uses_prior):
+def test_network_shapes_and_input_check(uses_prior):
     spec = dataclasses.replace(TINY, uses_prior=uses_prior)
     net = HasmNet(spec)
     x = torch.randn(2, spec.in_channels, 64, 64)
     logits = net(x)
     assert logits.shape == (2, 4, 64, 64)
-    y = (torch.rand(2, 4, 64, 64) > 0.5).float()
-    manual = sum(torch.nn.functional.binary_cross_entropy_with_logits(logits[:, k], y[:, k])
-                 for k in range(4))
-    assert torch.isclose(bce_loss(logits, y), manual, atol=1e-6)
     rgb = np.zeros((64, 64, 3), np.uint8)
     with pytest.raises(ValueError):
         normalise_input(rgb, None if uses_prior else np.zeros((12, 64, 64), np.float32), spec)
@@ -282,8 +278,8 @@ def test_a_primed_hand_with_a_tiny_amodal_mask_is_taken_as_absent():
 
 def test_bundled_weights_load_strictly_onnx_agrees_with_torch():
     from hdr_live.models.onnx_export import OnnxMaskNet as Onnx
-    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
-    from hdr_live.stages.hasm_learned import load_mask_net
+    from hdr_live.config import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm.learned import load_mask_net
 
     onnx_net, spec = load_mask_net(DEFAULT_HASM_WEIGHTS)
     torch_net, spec2 = load_mask_net(DEFAULT_HASM_WEIGHTS, prefer_onnx=False)
@@ -296,8 +292,8 @@ def test_bundled_weights_load_strictly_onnx_agrees_with_torch():
 def test_replaced_onnx_twin_is_refused(tmp_path):
     import shutil
 
-    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
-    from hdr_live.stages.hasm_learned import load_mask_net
+    from hdr_live.config import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm.learned import load_mask_net
 
     for suffix in (".safetensors", ".json"):
         shutil.copy(DEFAULT_HASM_WEIGHTS.with_suffix(suffix), tmp_path / f"h{suffix}")
@@ -308,7 +304,7 @@ def test_replaced_onnx_twin_is_refused(tmp_path):
 
 def test_learned_hasm_is_two_phase_and_both_paths_agree():
     """segment(f, prev) == segment_detected(f, detect(f), prev), frame after frame."""
-    from hdr_live.stages.hasm import TwoPhaseHasm
+    from hdr_live.stages.hasm.interface import TwoPhaseHasm
 
     torch.manual_seed(2)
     net = HasmNet(TINY).eval()

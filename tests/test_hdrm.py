@@ -3,13 +3,9 @@ import numpy as np
 
 from hdr_live.geometry import apply_affine, invert_affine
 from hdr_live.joints import Side
-from hdr_live.stages.hdrm import (
-    CropOptions,
-    Hdrm,
-    InpaintRestorerBaseline,
-    build_crop_inputs,
-    deocclusion_removal_masks,
-)
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs, deocclusion_removal_masks
+from hdr_live.stages.hdrm.stage import Hdrm
+from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
 from hdr_live.types import Frame, HandMasks
 
 
@@ -107,6 +103,6 @@ def test_hdrm_stage_returns_crops_for_present_hands_only():
     masks = _two_discs()
     only_right = HandMasks(masks.right_amodal, masks.right_amodal, ~masks.right_amodal & False,
                            ~masks.right_amodal & False)
-    crops = Hdrm().process(frame, only_right)
+    crops = Hdrm(InpaintRestorerBaseline()).process(frame, only_right)
     assert crops.right is not None and crops.left is None
     assert crops.right.size_px == 256 and not crops.right.m_r.any()

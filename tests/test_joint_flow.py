@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hdr_live.stages.joint_flow import JointFlow, JointFlowOptions
+from hdr_live.stages.hasm.joint_flow import JointFlow, JointFlowOptions
 
 
 def _texture(h=240, w=320, seed=0):
@@ -85,8 +85,8 @@ def test_bad_input_is_refused():
 
 
 from hdr_live.joints import Side, hand_scale_px  # noqa: E402
-from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions  # noqa: E402
-from hdr_live.stages.mediapipe_hands import HandDetection  # noqa: E402
+from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions  # noqa: E402
+from hdr_live.stages.hasm.mediapipe_hands import HandDetection  # noqa: E402
 from hdr_live.types import Frame, HandPose, Hands  # noqa: E402
 
 PATCH = _texture(100, 100, seed=5)

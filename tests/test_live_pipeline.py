@@ -10,12 +10,23 @@ import numpy as np
 import pytest
 
 from hdr_live.joints import Side
-from hdr_live.live.config import LiveSettings, SpeedOptions, build_live_pipeline
+from hdr_live.build import build_pipeline
+from hdr_live.config import (App, BaselineHasmConfig, HasmKind, HdrmKind, InputKind,
+                             PipelineConfig, default_config)
 from hdr_live.runtime import Runtime, RuntimeOptions
-from hdr_live.stages.hasm import DetectSchedule, LandmarkHasmBaseline
-from hdr_live.stages.hdrm import CropOptions, InpaintRestorerBaseline, build_crop_inputs
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe, ShpeOptions
-from hdr_live.types import Frame, HandMasks, Hands
+from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs
+from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeOptions
+from hdr_live.types import Frame, HandMasks
+
+
+LIVE = default_config(App.LIVE, InputKind.VIDEO)
+
+
+def _live(**changes) -> PipelineConfig:
+    """The live app's CPU configuration with ``changes``."""
+    return dataclasses.replace(LIVE, **changes)
 
 
 def _frames(clip_frames, n: int, start: int = 30) -> list[Frame]:
@@ -36,12 +47,12 @@ def _same_poses(a, b) -> None:
 
 def test_pipelined_parallel_run_equals_the_sequential_one(clip_frames):
     frames = _frames(clip_frames, 12)
-    sequential = build_live_pipeline(LiveSettings(), SpeedOptions(parallel_hands=False))
+    sequential = build_pipeline(_live(parallel_hands=False))
     try:
         expected = [sequential.process(f) for f in frames]
     finally:
         sequential.close()
-    staged = build_live_pipeline(LiveSettings(), SpeedOptions(parallel_hands=True))
+    staged = build_pipeline(_live(parallel_hands=True))
     try:
         with Runtime(frames, staged.finish, RuntimeOptions.file(), prepare=staged.prepare) as rt:
             got = [r.result for r in rt.results()]
@@ -90,7 +101,8 @@ def test_detector_skips_still_frames_and_runs_on_motion(clip_frames):
 
 
 def test_skipped_frames_carry_both_hands_over(clip_frames):
-    pipe = build_live_pipeline(LiveSettings(), SpeedOptions(detect_every=3, detect_max_motion=1e9))
+    baseline = dataclasses.replace(LIVE.hasm.baseline, detect_every=3, detect_max_motion=1e9)
+    pipe = build_pipeline(_live(hasm=dataclasses.replace(LIVE.hasm, baseline=baseline)))
     try:
         results = [pipe.process(f) for f in _frames(clip_frames, 9)][3:]
     finally:
@@ -128,7 +140,7 @@ def test_half_resolution_inpainting_changes_only_the_removal_region():
 
 
 def test_one_shpe_pass_with_a_prior_and_two_without(clip_frames):
-    pipe = build_live_pipeline(LiveSettings(), SpeedOptions(parallel_hands=False))
+    pipe = build_pipeline(_live(parallel_hands=False))
     try:
         r = [pipe.process(f) for f in _frames(clip_frames, 4)][-1]
     finally:
@@ -148,25 +160,24 @@ def test_one_shpe_pass_with_a_prior_and_two_without(clip_frames):
     assert len(calls) == 3  # whole-crop first pass, then the refinement
 
 
-def test_live_config_fields_are_frozen_and_reference_is_unaccelerated():
-    ref = SpeedOptions.reference()
-    assert ref.detect_every == 1 and ref.detect_max_side_px is None and not ref.pipelined
+def test_config_is_frozen_and_the_batch_defaults_are_unaccelerated():
+    batch = default_config(App.BATCH, InputKind.VIDEO)
+    assert batch.hasm.baseline == BaselineHasmConfig() and batch.hasm.baseline.detect_every == 1
+    assert batch.hasm.baseline.detect_max_side_px is None and not batch.pipelined
+    assert batch.hdrm.inpaint_scale == 1.0 and batch.shpe.refine_with_prior
     with pytest.raises(dataclasses.FrozenInstanceError):
-        ref.pipelined = True  # type: ignore[misc]
-    assert Hands() == Hands()
+        batch.pipelined = True  # type: ignore[misc]
 
 
 def test_live_stage_choice_follows_the_device():
     from hdr_live.accel.device import CPU, Device
-    from hdr_live.stages.builders import HasmKind, HdrmKind
 
-    assert SpeedOptions().hasm_kind() is HasmKind.BASELINE
-    assert SpeedOptions().hdrm_kind() is HdrmKind.BASELINE
-    gpu = SpeedOptions(device=Device("cuda", 0, "test", "test"))
-    assert gpu.hasm_kind() is HasmKind.LEARNED and gpu.hdrm_kind() is HdrmKind.LEARNED
-    assert SpeedOptions(hasm=HasmKind.LEARNED, device=CPU).hasm_kind() is HasmKind.LEARNED
-    pipe = build_live_pipeline(LiveSettings(), SpeedOptions(hasm=HasmKind.LEARNED,
-                                                            hdrm=HdrmKind.LEARNED))
+    assert LIVE.hasm.backend is HasmKind.BASELINE and LIVE.hdrm.backend is HdrmKind.BASELINE
+    gpu = default_config(App.LIVE, InputKind.LIVE, Device("cuda", 0, "test", "test"))
+    assert gpu.hasm.backend is HasmKind.LEARNED and gpu.hdrm.backend is HdrmKind.LEARNED
+    batch = default_config(App.BATCH, InputKind.VIDEO, CPU)
+    assert batch.hasm.backend is HasmKind.LEARNED and batch.hdrm.backend is HdrmKind.BASELINE
+    pipe = build_pipeline(LIVE.with_backends(HasmKind.LEARNED, HdrmKind.LEARNED))
     try:
         assert "learned-segformer" in pipe.description and "learned-hdrnet" in pipe.description
     finally:

@@ -14,17 +14,22 @@ import pytest
 from conftest import count_video_frames
 from hdr_live.io.sources import InputError
 from hdr_live.joints import Side
-from hdr_live.live.config import LiveSettings, Smoothing, SpeedOptions
+from hdr_live.live.settings import LiveSettings, Smoothing
 from hdr_live.live.processor import LiveProcessor
 from hdr_live.live.recorder import LiveRecorder
 from hdr_live.live.session import LiveSession, SessionOptions
 from hdr_live.live.sources import looped_video, paced
-from hdr_live.pipeline import Mode, PreparedFrame
-from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
+from hdr_live.config import Mode
+from hdr_live.pipeline import PreparedFrame
+from hdr_live.types import HandGeometry
+from hdr_live.stages.hasm.silhouette import masks_from_joints
 from hdr_live.types import Frame, FrameResult, HandPose, Hands, StageTimings
+from hdr_live.config import App, InputKind, PipelineConfig, default_config
 
 LIVENESS_S = 15.0  # bound for "did not hang", not a speed requirement
 H, W = 120, 160
+
+CLIP = default_config(App.LIVE, InputKind.VIDEO)  # a clip played live: no frame dropped
 
 
 def hand_joints(center: tuple[float, float], scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -52,9 +57,9 @@ def fake_result(frame: Frame, label: str) -> FrameResult:
 class FakePipeline:
     """A StagedPipeline test double; records its calls."""
 
-    def __init__(self, settings: LiveSettings, log: list[str]) -> None:
-        self.settings, self.log = settings, log
-        self.description = f"fake {settings.mode.value} mirror={settings.mirror}"
+    def __init__(self, config: PipelineConfig, log: list[str]) -> None:
+        self.config, self.log = config, log
+        self.description = f"fake {config.mode.value} mirror={config.mirrored}"
         self.frames_seen: list[np.ndarray] = []
         self.closed = 0
 
@@ -81,8 +86,8 @@ class Factory:
         self.log: list[str] = []
         self.made: list[FakePipeline] = []
 
-    def __call__(self, settings: LiveSettings, speed: SpeedOptions) -> FakePipeline:
-        pipe = FakePipeline(settings, self.log)
+    def __call__(self, config: PipelineConfig) -> FakePipeline:
+        pipe = FakePipeline(config, self.log)
         self.made.append(pipe)
         return pipe
 
@@ -97,7 +102,7 @@ def gen_frames(n: int, live: bool = False) -> Iterator[Frame]:
 
 def test_file_session_delivers_every_frame_and_records_a_playable_mp4(tmp_path: Path) -> None:
     factory = Factory()
-    session = LiveSession(gen_frames(25), False, 30.0, factory=factory)
+    session = LiveSession(gen_frames(25), 30.0, config=CLIP, factory=factory)
     out = tmp_path / "rec.mp4"
     session.start_recording(out)
     seen = []
@@ -123,7 +128,7 @@ def test_stop_recording_mid_run_leaves_a_complete_file(tmp_path: Path) -> None:
                 assert gate.wait(LIVENESS_S)
             yield f
 
-    session = LiveSession(frames(), False, 30.0, factory=Factory())
+    session = LiveSession(frames(), 30.0, config=CLIP, factory=Factory())
     out = tmp_path / "part.mp4"
     session.start_recording(out)
     session.start()
@@ -140,7 +145,7 @@ def test_stop_recording_mid_run_leaves_a_complete_file(tmp_path: Path) -> None:
 
 def test_switching_settings_builds_a_new_pipeline_closes_the_old_and_loses_no_frame() -> None:
     factory = Factory()
-    processor = LiveProcessor(LiveSettings(), SpeedOptions(), factory)
+    processor = LiveProcessor(LiveSettings(), CLIP, factory)
     frames = list(gen_frames(6))
     out = []
     for f in frames[:3]:
@@ -151,7 +156,7 @@ def test_switching_settings_builds_a_new_pipeline_closes_the_old_and_loses_no_fr
     assert [r.frame.index for r in out] == list(range(6))
     first, second = factory.made
     assert first.closed == 1 and second.closed == 0
-    assert second.settings.mode is Mode.MEDIAPIPE
+    assert second.config.mode is Mode.MEDIAPIPE
     # the new pipeline sees mirrored frames (dark half now on the right)
     np.testing.assert_array_equal(second.frames_seen[0], frames[3].rgb[:, ::-1])
     # one-euro smoothing was on for the first frames, off after the switch
@@ -166,7 +171,7 @@ def test_a_camera_that_disappears_ends_the_session_with_its_message() -> None:
         yield from gen_frames(5)
         raise InputError("camera 0 stopped delivering frames (disconnected?)")
 
-    session = LiveSession(camera(), True, 30.0, factory=Factory()).start()
+    session = LiveSession(camera(), 30.0, factory=Factory()).start()
     assert session.wait(LIVENESS_S)
     assert session.error == "camera 0 stopped delivering frames (disconnected?)"
     assert session.stop() is True
@@ -180,7 +185,7 @@ def test_a_camera_whose_driver_hangs_is_reported_not_waited_for() -> None:
         release.wait()  # a read() that never returns
 
     options = SessionOptions(stall_timeout_s=0.5, stop_timeout_s=0.3)
-    session = LiveSession(camera(), True, 30.0, options=options, factory=Factory()).start()
+    session = LiveSession(camera(), 30.0, options=options, factory=Factory()).start()
     try:
         assert session.wait(LIVENESS_S)
         assert "delivered no frame" in (session.error or "")

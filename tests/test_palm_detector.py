@@ -7,9 +7,9 @@ from conftest import CLASPED, SINGLE_RIGHT, need_real
 from hdr_live.eval2d import epe_px, load_ground_truth
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side
-from hdr_live.stages.hand_tracker import HandPriorTracker, TrackerOptions
-from hdr_live.stages.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
-from hdr_live.stages.palm_detector import PalmReacquirer, _anchors
+from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.hasm.palm import PalmReacquirer, _anchors
 from hdr_live.types import Frame, Hands
 
 

@@ -7,16 +7,20 @@ from conftest import REAL, need_real
 from hdr_live.eval2d import epe_px
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side, mirror_joints_px
-from hdr_live.pipeline import HdrPipeline, Mode, PipelineOptions, build_pipeline, joint_visibility
-from hdr_live.stages.builders import HasmKind, HdrmKind, build_hasm, build_restorer
-from hdr_live.stages.hdrm import Hdrm
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.build import build_hasm, build_pipeline, build_restorer
+from hdr_live.config import InputKind, Mode, PipelineConfig, ShpeConfig
+from hdr_live.pipeline import HdrPipeline, joint_visibility
+from hdr_live.stages.hdrm.stage import Hdrm
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame, HasmOutput
+
+
+STILLS = PipelineConfig(input_kind=InputKind.IMAGES)
 
 
 @pytest.fixture(scope="module")
 def hdr_results(clip_frames):
-    pipe = build_pipeline(Mode.HDR)
+    pipe = build_pipeline(PipelineConfig())
     try:
         return [pipe.process(Frame(f, i, i / 30.0)) for i, f in enumerate(clip_frames[:42])]
     finally:
@@ -45,7 +49,7 @@ def test_hdr_pipeline_finds_both_hands_on_real_clip(hdr_results):
 
 
 def test_hdr_agrees_with_mediapipe_on_easy_frames(clip_frames, hdr_results):
-    pipe = build_pipeline(Mode.MEDIAPIPE)
+    pipe = build_pipeline(PipelineConfig(mode=Mode.MEDIAPIPE))
     try:
         ref = [pipe.process(Frame(f, i, i / 30.0)) for i, f in enumerate(clip_frames[:42])]
     finally:
@@ -61,8 +65,8 @@ def test_hdr_agrees_with_mediapipe_on_easy_frames(clip_frames, hdr_results):
 
 def test_mirrored_input_gives_the_same_hands():
     frame = read_image(need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg"))
-    plain = build_pipeline(Mode.HDR, PipelineOptions(still_images=True))
-    mirrored = build_pipeline(Mode.HDR, PipelineOptions(still_images=True, input_mirrored=True))
+    plain = build_pipeline(STILLS)
+    mirrored = build_pipeline(PipelineConfig(input_kind=InputKind.IMAGES, mirrored=True))
     try:
         a = plain.process(Frame(frame, 0, 0.0))
         b = mirrored.process(Frame(np.ascontiguousarray(frame[:, ::-1]), 0, 0.0))
@@ -77,7 +81,7 @@ def test_mirrored_input_gives_the_same_hands():
 
 def test_pipeline_on_real_image_with_two_hands():
     path = need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg")
-    pipe = build_pipeline(Mode.HDR, PipelineOptions(still_images=True))
+    pipe = build_pipeline(STILLS)
     try:
         result = pipe.process(Frame(read_image(path), 0, 0.0))
     finally:
@@ -95,7 +99,7 @@ def test_no_hands_gives_an_empty_result():
     rng = np.random.default_rng(0)
     noise = rng.integers(0, 40, (240, 320, 3), dtype=np.uint8)
     for mode in Mode:
-        pipe = build_pipeline(mode, PipelineOptions(still_images=True))
+        pipe = build_pipeline(PipelineConfig(mode=mode, input_kind=InputKind.IMAGES))
         try:
             result = pipe.process(Frame(noise, 0, 0.0))
         finally:
@@ -127,10 +131,10 @@ class _ForgetLeftPrior:
 def test_a_hand_without_prior_gets_no_pose(needs_prior):
     frame = Frame(read_image(need_real(REAL / "interwild_demo_eating_two_hands_holding.jpg")),
                   0, 0.0)
-    options = PipelineOptions(still_images=True, pose_needs_prior=needs_prior)
-    hasm = build_hasm(HasmKind.LEARNED, input_mirrored=False, still_images=True)
-    pipe = HdrPipeline(_ForgetLeftPrior(hasm), Hdrm(build_restorer(HdrmKind.BASELINE)),
-                       MediaPipeLandmarkShpe(), options)
+    hasm = build_hasm(STILLS)
+    pipe = HdrPipeline(_ForgetLeftPrior(hasm), Hdrm(build_restorer(STILLS)),
+                       MediaPipeLandmarkShpe(), ShpeConfig(pose_needs_prior=needs_prior),
+                       tracks=False)
     try:
         result = pipe.process(frame)
     finally:

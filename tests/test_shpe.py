@@ -7,9 +7,12 @@ from conftest import CLASPED, SINGLE_RIGHT, need_real
 from hdr_live.eval2d import epe_px, load_ground_truth, mpjpe_mm
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side
-from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe, ShpeOptions, WeightsError, frame_to_crop_points
-from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs
+from hdr_live.stages.shpe.interface import frame_to_crop_points
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeOptions
+from hdr_live.weights import WeightsError
+from hdr_live.types import HandGeometry
+from hdr_live.stages.hasm.silhouette import masks_from_joints
 from hdr_live.types import Frame, HandCrop, Hands
 
 

@@ -1,7 +1,8 @@
 import numpy as np
 
 from hdr_live.joints import Side
-from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
+from hdr_live.types import HandGeometry
+from hdr_live.stages.hasm.silhouette import masks_from_joints
 from hdr_live.types import Hands
 
 

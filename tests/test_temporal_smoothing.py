@@ -258,25 +258,6 @@ def test_one_euro_uses_the_real_interval() -> None:
         assert abs(crossed - tau) < 0.06, (name, crossed, tau)
 
 
-def test_kalman_velocity_uses_the_real_interval() -> None:
-    """On an irregularly sampled ramp the Kalman filter's velocity is the true one."""
-    from hdr_live.temporal.filters import KalmanOptions
-    from hdr_live.temporal.kalman import KalmanJointFilter
-
-    rng = np.random.default_rng(6)
-    ts = np.concatenate([[0.0], np.cumsum(rng.uniform(0.005, 0.08, 150))])
-    f = KalmanJointFilter(
-        KalmanOptions(measurement_std=2.0, acceleration_std=700.0, initial_velocity_std=300.0),
-        NUM_JOINTS,
-        2,
-    )
-    vis = np.ones(NUM_JOINTS, dtype=bool)
-    for t in ts:
-        f.step(t, TEMPLATE + [120.0 * t, -60.0 * t] + rng.normal(0, 1.0, TEMPLATE.shape), vis)
-    v = f.velocity.mean(axis=0)
-    np.testing.assert_allclose(v, [120.0, -60.0], atol=6.0)
-
-
 @pytest.mark.parametrize("kind", list(FilterKind))
 def test_occluded_joints_trust_the_prediction_more(kind: FilterKind) -> None:
     """The same 4 px error moves an occluded joint's estimate less than a visible one's."""

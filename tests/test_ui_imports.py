@@ -13,7 +13,7 @@ UI_MODULES = [
     "hdr_live.ui.view3d",
     "hdr_live.ui.widgets",
     "hdr_live.ui.window",
-    "hdr_live.live.config",
+    "hdr_live.live.settings",
     "hdr_live.live.processor",
     "hdr_live.live.session",
     "hdr_live.live.sources",
@@ -27,8 +27,9 @@ def test_ui_modules_do_not_import_torch():
         "import importlib, sys\n"
         f"for m in {UI_MODULES!r}: importlib.import_module(m)\n"
         "import open3d\n"  # what the 3D view loads when it is shown
-        "from hdr_live.live.config import LiveSettings, build_live_pipeline\n"
-        "build_live_pipeline(LiveSettings()).close()\n"  # the pipeline the app builds
+        "from hdr_live.build import build_pipeline\n"
+        "from hdr_live.config import App, InputKind, default_config\n"
+        "build_pipeline(default_config(App.LIVE, InputKind.LIVE)).close()\n"  # the app's pipeline
         "print('torch' in sys.modules)\n"
     )
     out = subprocess.run(
@@ -41,10 +42,11 @@ def test_learned_stages_on_the_cpu_do_not_import_torch():
     """With ONNX twins, the learned HASM and HDRNet run without PyTorch (live --hasm learned)."""
     code = (
         "import sys\n"
-        "from hdr_live.live.config import LiveSettings, SpeedOptions, build_live_pipeline\n"
-        "from hdr_live.stages.builders import HasmKind, HdrmKind\n"
-        "p = build_live_pipeline(LiveSettings(), SpeedOptions(hasm=HasmKind.LEARNED,"
-        " hdrm=HdrmKind.LEARNED))\n"
+        "from hdr_live.build import build_pipeline\n"
+        "from hdr_live.config import App, HasmKind, HdrmKind, InputKind, default_config\n"
+        "c = default_config(App.LIVE, InputKind.LIVE).with_backends(HasmKind.LEARNED,"
+        " HdrmKind.LEARNED)\n"
+        "p = build_pipeline(c)\n"
         "assert 'learned-segformer' in p.description and 'learned-hdrnet' in p.description\n"
         "p.close()\n"
         "print('torch' in sys.modules)\n"

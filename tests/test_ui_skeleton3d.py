@@ -5,7 +5,7 @@ import pytest
 
 from hdr_live.joints import Side
 from hdr_live.live.placement import joints_camera_m, wrist_camera_m
-from hdr_live.stages.silhouette import HandGeometry
+from hdr_live.types import HandGeometry
 from hdr_live.types import HandPose
 from hdr_live.ui.skeleton3d import (
     SIDE_COLOURS,

@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 from conftest import count_video_frames
-from hdr_live.live.config import Smoothing
+from hdr_live.live.settings import Smoothing
 from hdr_live.live.session import LiveSession
-from hdr_live.pipeline import Mode
+from hdr_live.config import Mode
 from test_live_session import Factory, gen_frames
+from hdr_live.config import App, InputKind, default_config
 
 LIVENESS_S = 15.0
+
+CLIP = default_config(App.LIVE, InputKind.VIDEO)  # a clip played live: no frame dropped
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,18 @@ def qapp():
     return QApplication.instance() or QApplication([])
 
 
+def _rgb_from_qimage(image) -> np.ndarray:
+    """(H, W, 3) uint8 RGB copy of a QImage (any format): what the window shows."""
+    from PyQt6.QtGui import QImage
+
+    converted = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h = converted.width(), converted.height()
+    ptr = converted.constBits()
+    ptr.setsize(converted.sizeInBytes())
+    rows = np.frombuffer(ptr, np.uint8).reshape(h, converted.bytesPerLine())
+    return rows[:, : 3 * w].reshape(h, w, 3).copy()
+
+
 def _pump(qapp, until, timeout_s: float = LIVENESS_S) -> None:
     deadline = time.monotonic() + timeout_s
     while not until():
@@ -37,11 +52,10 @@ def _pump(qapp, until, timeout_s: float = LIVENESS_S) -> None:
 
 
 def test_window_shows_results_controls_and_records(qapp, tmp_path: Path) -> None:
-    from hdr_live.ui.qimage import rgb_from_qimage
     from hdr_live.ui.window import LiveWindow
 
     factory = Factory()
-    session = LiveSession(gen_frames(60), False, 30.0, factory=factory)
+    session = LiveSession(gen_frames(60), 30.0, config=CLIP, factory=factory)
     window = LiveWindow(session, record_dir=tmp_path)
     window.resize(1200, 800)
     window.show()
@@ -53,7 +67,7 @@ def test_window_shows_results_controls_and_records(qapp, tmp_path: Path) -> None
     assert view is not None and view.seq == 60
     pixmap = window.video.pixmap()
     assert pixmap is not None and not pixmap.isNull()
-    shown = rgb_from_qimage(pixmap.toImage())
+    shown = _rgb_from_qimage(pixmap.toImage())
     assert shown.std() > 10  # the frame, not a blank label
     assert window.view3d.renders >= 1
     assert "fps" in window.stats.text() and "HASM" in window.stats.text()
@@ -62,9 +76,9 @@ def test_window_shows_results_controls_and_records(qapp, tmp_path: Path) -> None
     window.controls.mirror.setChecked(True)
     s = session.settings
     assert (s.mode, s.smoothing, s.mirror) == (Mode.MEDIAPIPE, Smoothing.KALMAN, True)
-    before = window.view3d.camera
-    window.view3d.orbit(30.0, 10.0)
-    assert window.view3d.camera.azimuth_deg == before.azimuth_deg + 30.0
+    renders = window.view3d.renders
+    window.view3d.orbit(30.0, 10.0)  # as a mouse drag does: re-renders at once
+    assert window.view3d.renders == renders + 1
     window.close()  # stops the session and closes the recording
     qapp.processEvents()
     assert session.finished
@@ -81,7 +95,7 @@ def test_window_shows_a_camera_error(qapp) -> None:
         yield from gen_frames(3)
         raise InputError("camera 0 stopped delivering frames (disconnected?)")
 
-    session = LiveSession(camera(), True, 30.0, factory=Factory())
+    session = LiveSession(camera(), 30.0, factory=Factory())
     window = LiveWindow(session)
     window.show()
     session.start()

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 
 from hdr_live.geometry import Roi, apply_affine, crop_affine, invert_affine, warp_crop
-from hdr_live.joints import FINGERS, Joint, Side, hand_scale_px
+from hdr_live.joints import FINGERS, Joint, hand_scale_px
 from hdr_live.models.hasm_net import HasmSpec, normalise_input
 from hdr_live.models.prior import SIDE_ORDER, render_prior
 from hdr_live.pipeline import joint_visibility
-from hdr_live.stages.hasm_learned import region_for_prior
+from hdr_live.stages.hasm.learned import region_for_prior
 from hdr_live.types import Hands
 from training.synth.sample import SynthSample
 
@@ -167,8 +167,3 @@ def hasm_example(
     if not np.isfinite(x).all():
         raise ValueError(f"non-finite input for sample {sample.seed}/{sample.index}")
     return x.astype(np.float32), y
-
-
-def side_of(index: int) -> Side:
-    """The side of output channel ``index`` (0, 1 right; 2, 3 left)."""
-    return SIDE_ORDER[index // 2]

@@ -1,7 +1,7 @@
 """HDRM training examples from synthetic samples (HDR paper §3.3, eq. 2–3, §5.1).
 
 One example is one (sample, side): the crop is built by the inference code itself
-(:func:`hdr_live.stages.hdrm.build_crop_inputs`: square, centred on the target's amodal box,
+(:func:`hdr_live.stages.hdrm.masks.build_crop_inputs`: square, centred on the target's amodal box,
 mirrored for a left hand), so training and inference crops agree. The target I_o* (the image
 with the other hand removed and this hand's hidden part revealed) is cropped with the same
 affine, as are the ground-truth M_D and M_R (for metrics).
@@ -27,8 +27,8 @@ import torch
 from hdr_live.geometry import warp_crop
 from hdr_live.joints import Side
 from hdr_live.models.hdrnet import make_network_input
-from hdr_live.stages.hasm_learned import predict_masks
-from hdr_live.stages.hdrm import CropInputs, CropOptions, build_crop_inputs
+from hdr_live.stages.hasm.learned import predict_masks
+from hdr_live.stages.hdrm.masks import CropInputs, CropOptions, build_crop_inputs
 from hdr_live.types import Frame, HandMasks
 from training.hasm_data import PriorNoise, noisy_prior
 from training.synth.sample import SynthSample
@@ -228,7 +228,7 @@ def make_batch(samples: Sequence[SynthSample], batch: int, size_px: int,
 class HasmPredictedMasks:
     """HASM's own predicted masks (phase 2, as in the paper): the learned HASM network is run on
     the sample image with a tracker-like degraded joint prior (:func:`training.hasm_data.noisy_prior`),
-    exactly as the inference stage runs it (:func:`hdr_live.stages.hasm_learned.predict_masks`).
+    exactly as the inference stage runs it (:func:`hdr_live.stages.hasm.learned.predict_masks`).
 
     Args:
         net: HASM network callable ((1, C, S, S) float32 → (1, 4, S, S) logits).

@@ -23,7 +23,8 @@ import cv2
 import numpy as np
 
 from hdr_live.joints import Side
-from hdr_live.stages.hdrm import CropOptions, Restorer
+from hdr_live.stages.hdrm.masks import CropOptions
+from hdr_live.stages.hdrm.stage import Restorer
 from training.hdrm_data import HdrmCrop, MaskSource, hdrm_crop
 from training.synth.sample import SynthSample
 

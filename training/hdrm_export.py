@@ -3,7 +3,7 @@ against the inpainting baseline, and the bundled weights with metadata.
 
 The ONNX export is kept only if ONNX Runtime agrees with PyTorch (max |Δ| ≤ ``ONNX_ATOL`` on a
 random input) and is faster per call on this machine; the metadata records both timings and
-the choice (``inference.preferred_runtime``), which :func:`hdr_live.stages.hdrm_learned.load_hdrm`
+the choice (``inference.preferred_runtime``), which :func:`hdr_live.stages.hdrm.learned.load_hdrm`
 follows.
 """
 
@@ -17,15 +17,19 @@ from typing import Sequence
 import numpy as np
 
 from hdr_live.models.hdrnet import MODEL_KIND, count_parameters, export_hdrnet_onnx
-from hdr_live.stages.hasm_learned import load_mask_net
-from hdr_live.stages.hdrm import CropOptions, InpaintRestorerBaseline, Restorer
-from hdr_live.stages.hdrm_learned import (HdrNetRunner, LearnedRestorer, OnnxHdrNet, Runtime,
-                                          TorchHdrNet, median_ms_per_call, random_network_input)
-from hdr_live.weights import sha256_of, write_weights
+from hdr_live.stages.hasm.learned import load_mask_net
+from hdr_live.stages.hdrm.masks import CropOptions
+from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+from hdr_live.stages.hdrm.stage import Restorer
+from hdr_live.stages.hdrm.learned import (HdrNetRunner, LearnedRestorer, OnnxHdrNet, Runtime,
+                                          TorchHdrNet)
+from hdr_live.weights import sha256_of
 from training.hdrm_data import DegradedMasks, GroundTruthMasks, HasmPredictedMasks
 from training.hdrm_eval import evaluate, evaluation_crops
+from training.hdrm_run import Run
+from training.hdrm_timing import median_ms_per_call, random_network_input
+from training.run_folder import RANDOM_INIT, write_run_weights
 from training.synth.sample import SynthSample
-from training.train_hdrm import Run
 
 ONNX_ATOL = 1e-4
 
@@ -41,6 +45,7 @@ class EngineChoice:
     max_abs_diff: float
 
     def record(self) -> dict:
+        """The metadata's ``inference`` entry (ms rounded to 0.01, |Δ| to 3 digits)."""
         return {"preferred_runtime": self.runtime.value, "ms_per_call_torch": round(self.ms_torch, 2),
                 "ms_per_call_onnx": round(self.ms_onnx, 2),
                 "onnx_max_abs_diff": float(f"{self.max_abs_diff:.3g}"), "onnx_atol": ONNX_ATOL}
@@ -77,35 +82,38 @@ def compare_with_baseline(learned: Restorer, val_set: Sequence[SynthSample], run
     return out
 
 
+def provenance(run: Run, data_info: dict) -> dict:
+    """The exported metadata's ``provenance``: every phase's steps and wall time (s), config,
+    data, init, feature network, parameter count, hardware and load at export."""
+    return {
+        "trainer": "training/train_hdrm.py",
+        "phases": run.history + [{"phase": run.cfg.phase.value, "steps": run.step,
+                                  "wall_s": round(run.wall_s, 1), "run": str(run.folder)}],
+        "steps": run.step + sum(h["steps"] for h in run.history),
+        "wall_time_s": round(run.wall_s + sum(h["wall_s"] for h in run.history), 1),
+        "train_config": run.cfg.to_json(),
+        "data": data_info,
+        "init": RANDOM_INIT,
+        "feature_network": "frozen random VGG-like net (training.hdrm_losses.RandomFeatureNet); "
+                           "no pretrained VGG available offline",
+        "parameters": count_parameters(run.gen),
+        "hardware": f"{os.cpu_count()} CPU cores, no GPU; load average at export "
+                    f"{[round(v, 1) for v in os.getloadavg()]}",
+    }
+
+
 def export(run: Run, out: Path, val_set: Sequence[SynthSample], data_info: dict,
            bench_repeats: int = 20) -> dict:
-    """Write ``out`` (+ .json, + .onnx if chosen); returns the metadata's metrics."""
+    """Write ``out`` (+ .json, + .onnx if ONNX Runtime is chosen); returns the metadata's
+    metrics and the engine record."""
     out = Path(out)
     engine = choose_engine(run, out.with_suffix(".onnx"), bench_repeats)
     metrics = {"val_samples": len(val_set), "crop_px": CropOptions().size_px,
                **compare_with_baseline(LearnedRestorer(engine.runner, run.spec), val_set, run)}
-    meta = {
-        "spec": run.spec.to_json(),
-        "provenance": {
-            "trainer": "training/train_hdrm.py",
-            "phases": run.history + [{"phase": run.cfg.phase.value, "steps": run.step,
-                                      "wall_s": round(run.wall_s, 1), "run": str(run.folder)}],
-            "steps": run.step + sum(h["steps"] for h in run.history),
-            "wall_time_s": round(run.wall_s + sum(h["wall_s"] for h in run.history), 1),
-            "train_config": run.cfg.to_json(),
-            "data": data_info,
-            "init": "random (no pretrained weights)",
-            "feature_network": "frozen random VGG-like net (hdr_live.models.hdrnet_losses."
-                               "RandomFeatureNet); no pretrained VGG available offline",
-            "parameters": count_parameters(run.gen),
-            "hardware": f"{os.cpu_count()} CPU cores, no GPU; load average at export "
-                        f"{[round(v, 1) for v in os.getloadavg()]}",
-        },
-        "metrics": metrics,
-        "inference": engine.record(),
-    }
+    extra = {"inference": engine.record()}
     if engine.runtime is Runtime.ONNX:
         onnx_path = out.with_suffix(".onnx")
-        meta["onnx"] = {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17}
-    write_weights(run.gen.eval(), out, MODEL_KIND, meta)
+        extra["onnx"] = {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17}
+    write_run_weights(run.gen, out, MODEL_KIND, run.spec.to_json(), provenance(run, data_info),
+                      metrics, **extra)
     return {**metrics, "inference": engine.record()}

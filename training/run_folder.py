@@ -1,16 +1,25 @@
-"""Run-folder plumbing shared by the trainers: checkpoints written atomically, read back with a
-check that they were made for the same network spec, and the JSON-lines training log."""
+"""Run-folder plumbing shared by the trainers (``train_hasm``, ``train_hdrm``, ``train_shpe``).
+
+A run folder holds ``checkpoint.pt`` (written atomically; read back only for the network spec
+it was made for) and ``log.jsonl`` (one JSON record per line). :class:`RunFolder` is that
+folder; :class:`AdamWRun` is a whole resumable run of one network trained with AdamW (HASM,
+SHPE); :func:`warmup_cosine_lr` is the trainers' learning-rate schedule and
+:func:`write_run_weights` their export through :func:`hdr_live.weights.write_weights`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ClassVar, Mapping
 
+import numpy as np
 import torch
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
+RANDOM_INIT = "random (no pretrained weights)"
 
 
 def read_checkpoint(path: Path, spec_json: dict[str, Any]) -> dict[str, Any]:
@@ -29,26 +38,6 @@ def read_checkpoint(path: Path, spec_json: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def init_model_from(run: Path, model: torch.nn.Module, spec_json: dict[str, Any]) -> dict[str, Any]:
-    """Load another run's model weights into ``model`` (strictly), to start a new run from them
-    with a fresh optimiser and schedule.
-
-    Args:
-        run: the other run's folder (holding ``checkpoint.pt``).
-        model: the new run's network, built from the same spec.
-        spec_json: that spec as JSON (must equal the other run's).
-
-    Returns:
-        Provenance for the new run's metadata: ``{"run", "step", "wall_s"}`` of the other run.
-
-    Raises:
-        SystemExit: no checkpoint in ``run``, or it has another spec.
-    """
-    state = read_checkpoint(Path(run) / CHECKPOINT, spec_json)
-    model.load_state_dict(state["model"], strict=True)
-    return {"run": str(run), "step": int(state["step"]), "wall_s": float(state["wall_s"])}
-
-
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` through a temporary file, so a kill never leaves half a
     checkpoint."""
@@ -62,3 +51,161 @@ def append_log(folder: Path, record: dict[str, Any]) -> None:
     """Append one JSON record to the run's ``log.jsonl``."""
     with open(Path(folder) / LOG, "a") as f:
         f.write(json.dumps(record) + "\n")
+
+
+def load_modules(state: Mapping[str, Any], modules: Mapping[str, torch.nn.Module]) -> None:
+    """Load ``state[key]`` into each ``modules[key]`` strictly (every key must fit)."""
+    for key, module in modules.items():
+        module.load_state_dict(state[key], strict=True)
+
+
+def init_from_run(run: Path, modules: Mapping[str, torch.nn.Module],
+                  spec_json: dict[str, Any]) -> dict[str, Any]:
+    """Load another run's weights into ``modules`` (checkpoint key → module, strictly), to start
+    a new run from them with a fresh optimiser and schedule (``--init``).
+
+    Args:
+        run: the other run's folder (holding ``checkpoint.pt``).
+        modules: the new run's networks, built from the same spec, by checkpoint key.
+        spec_json: that spec as JSON (must equal the other run's).
+
+    Returns:
+        The other run's whole checkpoint (for its step, wall time, history).
+
+    Raises:
+        SystemExit: no checkpoint in ``run``, or it has another spec.
+    """
+    state = read_checkpoint(Path(run) / CHECKPOINT, spec_json)
+    load_modules(state, modules)
+    return state
+
+
+def warmup_cosine_lr(step: int, peak: float, warmup_steps: int, total_steps: int) -> float:
+    """Learning rate at ``step`` (0-based): linear warm-up over ``warmup_steps`` to ``peak`` (the
+    first step already at ``peak / warmup_steps``), then a cosine decay to 0 at ``total_steps``,
+    0 after it."""
+    if step < warmup_steps:
+        return peak * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(total_steps - warmup_steps, 1)
+    return peak * 0.5 * (1.0 + float(np.cos(np.pi * min(progress, 1.0))))
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Set every parameter group of ``optimizer`` to learning rate ``lr``."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def init_provenance(init_from: dict[str, Any] | None) -> str | dict[str, Any]:
+    """The exported metadata's ``provenance.init``: random init, or the run it started from
+    (``{"run", "step", "wall_s"}`` of that run) and that run's own random init."""
+    return RANDOM_INIT if init_from is None else {"from_run": init_from, "originally": RANDOM_INIT}
+
+
+def write_run_weights(model: torch.nn.Module, out: Path, model_kind: str,
+                      spec_json: dict[str, Any], provenance: dict[str, Any],
+                      metrics: dict[str, Any], float16: bool = False, **extra: Any) -> None:
+    """Write the exported weights ``out`` (safetensors) and their metadata JSON (``model``,
+    ``spec``, ``provenance``, ``metrics``, any ``extra`` top-level entries, sha256) with
+    :func:`hdr_live.weights.write_weights`; ``model`` is put in eval mode."""
+    from hdr_live.weights import write_weights
+
+    write_weights(model.eval(), out, model_kind, {
+        "spec": spec_json, "provenance": provenance, "metrics": metrics, **extra},
+        float16=float16)
+
+
+class RunFolder:
+    """A run folder (created if missing): ``folder``, its checkpoint path ``ckpt``, the
+    atomic checkpoint write and the JSONL log."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ckpt = self.folder / CHECKPOINT
+
+    def saved_state(self, spec_json: dict[str, Any]) -> dict[str, Any] | None:
+        """The folder's checkpoint, or None when it has none yet.
+
+        Raises:
+            SystemExit: the checkpoint was made for another spec.
+        """
+        return read_checkpoint(self.ckpt, spec_json) if self.ckpt.is_file() else None
+
+    def write(self, state: dict[str, Any]) -> None:
+        """Write ``state`` as the folder's checkpoint, atomically."""
+        write_checkpoint(self.ckpt, state)
+
+    def log(self, record: dict[str, Any]) -> None:
+        """Append ``record`` to the folder's ``log.jsonl``."""
+        append_log(self.folder, record)
+
+
+class AdamWRun(RunFolder):
+    """A resumable run of one network trained with AdamW, in a folder.
+
+    Subclasses set ``network_type`` (built as ``network_type(spec)``), ``config_type`` (a
+    frozen dataclass with ``lr``, ``weight_decay``, ``warmup_steps``, ``total_steps``,
+    ``seed``), ``model_kind`` and ``trainer`` (for the exported metadata). The checkpoint holds
+    ``model``, ``opt``, ``step``, ``wall_s``, ``spec``, ``init_from``, ``cfg`` (the config as a
+    dict) and ``rng`` (the numpy generator's state).
+    """
+
+    network_type: ClassVar[Callable[[Any], torch.nn.Module]]
+    config_type: ClassVar[type]
+    model_kind: ClassVar[str]
+    trainer: ClassVar[str]
+
+    def __init__(self, folder: Path, spec: Any, cfg: Any, init: Path | None = None) -> None:
+        """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
+        (another run folder) when given, with a fresh optimiser and schedule. A resumed run
+        keeps its own config (schedule), not ``cfg``.
+
+        Raises:
+            SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
+        """
+        super().__init__(folder)
+        torch.manual_seed(cfg.seed)
+        self.model = self.network_type(spec)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
+                                     weight_decay=cfg.weight_decay)
+        self.spec, self.cfg, self.step, self.wall_s = spec, cfg, 0, 0.0
+        self.rng = np.random.default_rng(cfg.seed)
+        self.init_from: dict | None = None
+        state = self.saved_state(spec.to_json())
+        if state is not None:
+            self._resume(state)
+        elif init is not None:
+            other = init_from_run(init, {"model": self.model}, spec.to_json())
+            self.init_from = {"run": str(init), "step": int(other["step"]),
+                              "wall_s": float(other["wall_s"])}
+
+    def _resume(self, state: dict[str, Any]) -> None:
+        """Take over a checkpoint's weights, optimiser, counters, config and RNG state."""
+        load_modules(state, {"model": self.model})
+        self.opt.load_state_dict(state["opt"])
+        self.step, self.wall_s = state["step"], state["wall_s"]
+        self.init_from = state.get("init_from")
+        self.cfg = self.config_type(**state["cfg"])
+        self.rng.bit_generator.state = state["rng"]
+
+    def save(self) -> None:
+        """Write the checkpoint atomically."""
+        self.write({
+            "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
+            "wall_s": self.wall_s, "spec": self.spec.to_json(), "init_from": self.init_from,
+            "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
+
+    def schedule_lr(self) -> None:
+        """Set the optimiser's learning rate for the current step (:func:`warmup_cosine_lr`)."""
+        set_lr(self.opt, warmup_cosine_lr(self.step, self.cfg.lr, self.cfg.warmup_steps,
+                                          self.cfg.total_steps))
+
+    def write_weights(self, out: Path, metrics: dict[str, Any], float16: bool = False,
+                      **provenance: Any) -> None:
+        """Export the model (:func:`write_run_weights`) with provenance: trainer, steps, wall
+        time (s), config, init, hardware, plus the ``provenance`` entries given."""
+        write_run_weights(self.model, out, self.model_kind, self.spec.to_json(), {
+            "trainer": self.trainer, "steps": self.step, "wall_time_s": round(self.wall_s, 1),
+            "train_config": dataclasses.asdict(self.cfg), "init": init_provenance(self.init_from),
+            "hardware": "2 CPU cores, no GPU", **provenance}, metrics, float16=float16)

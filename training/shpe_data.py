@@ -1,8 +1,8 @@
-"""Training examples for the synthetic SHPE (:mod:`training.shpe_detnet`).
+"""Training examples for the synthetic SHPE (:mod:`hdr_live.stages.shpe.detnet`).
 
 One hand gives two views, as the estimator's two passes see it: the whole HDRM crop resized
 (first pass) and the upright region around its joints (second pass). The crop is the pipeline's
-own (:func:`hdr_live.stages.hdrm.build_crop_inputs` on the ground-truth masks: square, around
+own (:func:`hdr_live.stages.hdrm.masks.build_crop_inputs` on the ground-truth masks: square, around
 the amodal box, mirrored for a left hand) cut from the single-hand target I_o* of that hand
 (HDR §3.3: the other hand removed, this hand whole). Views are cached; training adds a random
 similarity (scale, shift, rotation) to each, which also stands in for the first pass's error
@@ -21,10 +21,11 @@ import numpy as np
 from hdr_live.geometry import (affine_rotation, apply_affine, invert_affine, roi_from_joints,
                                warp_crop)
 from hdr_live.joints import Side
-from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs
 from hdr_live.types import Frame
-from training.shpe_detnet import (DetNetSpec, heatmap_targets, view_affine, view_to_crop_rel,
-                                  whole_view_affine)
+from hdr_live.models.detnet import DetNetSpec
+from hdr_live.stages.shpe.detnet import view_affine, view_to_crop_rel, whole_view_affine
+from training.shpe_detnet import heatmap_targets
 from training.synth.sample import SynthSample
 
 

@@ -14,8 +14,8 @@ from training.synth.storage import read_index, read_sample
 
 class SplitSamples(Sequence[SynthSample]):
     """The samples of one split, read from disk on access; with ``cache`` kept in memory after
-    the first read (without: a 4000-sample 256² dataset is ~3 GB decoded, reading one costs a
-    few ms)."""
+    the first read (decoded, so memory grows with the split; without, every access reads and
+    decodes the sample again)."""
 
     def __init__(self, root: Path, ids: list[str], cache: bool = True) -> None:
         self.root, self.ids, self.cache = Path(root), ids, cache

@@ -22,11 +22,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from hdr_live.models.hasm_net import MASK_NAMES, MODEL_KIND, HasmNet, HasmSpec, bce_loss
-from hdr_live.weights import write_weights
+from hdr_live.models.hasm_net import MASK_NAMES, MODEL_KIND, HasmNet, HasmSpec
 from training.hasm_data import PriorNoise, hasm_example
-from training.run_folder import (CHECKPOINT, append_log, init_model_from, read_checkpoint,
-                                 write_checkpoint)
+from training.hasm_losses import bce_loss
+from training.run_folder import AdamWRun
 from training.synth.sample import SynthSample
 
 
@@ -70,55 +69,14 @@ def iou_per_mask(model: HasmNet, samples: Sequence[SynthSample], spec: HasmSpec,
     return {name: float(i / u) if u else float("nan") for name, i, u in zip(MASK_NAMES, inter, union)}
 
 
-def cosine_lr(step: int, cfg) -> float:
-    """Learning rate at ``step``: linear warm-up over ``cfg.warmup_steps`` to ``cfg.lr``, then a
-    cosine decay to 0 at ``cfg.total_steps`` (any config with those three fields)."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = (step - cfg.warmup_steps) / max(cfg.total_steps - cfg.warmup_steps, 1)
-    return cfg.lr * 0.5 * (1.0 + np.cos(np.pi * min(progress, 1.0)))
+class Run(AdamWRun):
+    """A resumable HASM training run in a folder (:class:`training.run_folder.AdamWRun`:
+    ``Run(folder, spec, cfg, init=None)``, checkpoint, log, ``--init``, export)."""
 
-
-class Run:
-    """A resumable training run in a folder."""
-
-    def __init__(self, folder: Path, spec: HasmSpec, cfg: TrainConfig,
-                 init: Path | None = None) -> None:
-        """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
-        (another run folder) when given, with a fresh optimiser and schedule.
-
-        Raises:
-            SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
-        """
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.ckpt = self.folder / CHECKPOINT
-        torch.manual_seed(cfg.seed)
-        self.model = HasmNet(spec)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
-                                     weight_decay=cfg.weight_decay)
-        self.step, self.wall_s, self.spec, self.cfg = 0, 0.0, spec, cfg
-        self.init_from: dict | None = None
-        self.rng = np.random.default_rng(cfg.seed)
-        if self.ckpt.is_file():
-            state = read_checkpoint(self.ckpt, spec.to_json())
-            self.model.load_state_dict(state["model"], strict=True)
-            self.opt.load_state_dict(state["opt"])
-            self.step, self.wall_s = state["step"], state["wall_s"]
-            self.init_from = state.get("init_from")
-            self.cfg = TrainConfig(**state["cfg"])  # the run keeps its own schedule
-            self.rng.bit_generator.state = state["rng"]
-        elif init is not None:
-            self.init_from = init_model_from(init, self.model, spec.to_json())
-
-    def save(self) -> None:
-        write_checkpoint(self.ckpt, {
-            "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
-            "wall_s": self.wall_s, "spec": self.spec.to_json(), "init_from": self.init_from,
-            "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
-
-    def log(self, record: dict) -> None:
-        append_log(self.folder, record)
+    network_type = HasmNet
+    config_type = TrainConfig
+    model_kind = MODEL_KIND
+    trainer = "training/train_hasm.py"
 
 
 def train(run: Run, train_set: Sequence[SynthSample], val_set: Sequence[SynthSample],
@@ -139,8 +97,7 @@ def train(run: Run, train_set: Sequence[SynthSample], val_set: Sequence[SynthSam
             tqdm.write(f"stopped after {max_minutes} min at step {run.step}: {record['val_iou']}")
             break
         t0 = time.perf_counter()
-        for group in run.opt.param_groups:
-            group["lr"] = cosine_lr(run.step, cfg)
+        run.schedule_lr()
         idx = run.rng.integers(0, len(train_set), cfg.batch)
         x, y = make_batch(train_set, idx, run.spec, run.rng, noise)
         loss = bce_loss(run.model(x), y)
@@ -166,21 +123,7 @@ def export(run: Run, out: Path, val_set: Sequence[SynthSample], noise: PriorNois
     """Write the bundled weights and metadata; returns the metrics."""
     metrics = {"val_iou": iou_per_mask(run.model, val_set, run.spec, noise),
                "val_samples": len(val_set)}
-    write_weights(run.model.eval(), out, MODEL_KIND, {
-        "spec": run.spec.to_json(),
-        "provenance": {
-            "trainer": "training/train_hasm.py",
-            "steps": run.step,
-            "wall_time_s": round(run.wall_s, 1),
-            "train_config": dataclasses.asdict(run.cfg),
-            "prior_noise": dataclasses.asdict(noise),
-            "data": data_info,
-            "init": ("random (no pretrained weights)" if run.init_from is None else
-                     {"from_run": run.init_from, "originally": "random (no pretrained weights)"}),
-            "hardware": "2 CPU cores, no GPU",
-        },
-        "metrics": metrics,
-    })
+    run.write_weights(out, metrics, prior_noise=dataclasses.asdict(noise), data=data_info)
     add_onnx_export(out)
     return metrics
 

@@ -1,4 +1,4 @@
-"""Train the synthetic single-hand pose estimator (:mod:`training.shpe_detnet`) used by the HDR
+"""Train the synthetic single-hand pose estimator (:mod:`hdr_live.stages.shpe.detnet`) used by the HDR
 ablation (paper Table 5: "the same SHPE trained on the IH26M-SH set" — here, on the synthetic
 single-hand targets I_o*).
 
@@ -25,12 +25,10 @@ import torch
 from tqdm import tqdm
 
 from hdr_live.eval2d import mpjpe_mm
-from hdr_live.weights import write_weights
+from hdr_live.models.detnet import MODEL_KIND, DetNet, DetNetSpec, decode
+from training.run_folder import AdamWRun
 from training.shpe_data import HandViews, build_hand_views, make_batch
-from training.shpe_detnet import MODEL_KIND, DetNet, DetNetSpec, decode, detnet_loss
-from training.run_folder import (CHECKPOINT, append_log, init_model_from, read_checkpoint,
-                                 write_checkpoint)
-from training.train_hasm import cosine_lr
+from training.shpe_detnet import detnet_loss
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,51 +84,18 @@ def evaluate(model: DetNet, views: HandViews, spec: DetNetSpec) -> dict[str, flo
             "hands": len(epe[False]), "hands_3d": len(mpjpe)}
 
 
-class ShpeRun:
-    """A resumable SHPE training run in a folder."""
+class ShpeRun(AdamWRun):
+    """A resumable SHPE training run in a folder (:class:`training.run_folder.AdamWRun`:
+    ``ShpeRun(folder, spec, cfg, init=None)``, checkpoint, log, ``--init``, export)."""
 
-    def __init__(self, folder: Path, spec: DetNetSpec, cfg: ShpeTrainConfig,
-                 init: Path | None = None) -> None:
-        """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
-        (another run folder) when given, with a fresh optimiser and schedule.
-
-        Raises:
-            SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
-        """
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.ckpt = self.folder / CHECKPOINT
-        torch.manual_seed(cfg.seed)
-        self.model = DetNet(spec)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
-                                     weight_decay=cfg.weight_decay)
-        self.spec, self.cfg, self.step, self.wall_s = spec, cfg, 0, 0.0
-        self.rng = np.random.default_rng(cfg.seed)
-        self.init_from: dict | None = None
-        if self.ckpt.is_file():
-            state = read_checkpoint(self.ckpt, spec.to_json())
-            self.model.load_state_dict(state["model"], strict=True)
-            self.opt.load_state_dict(state["opt"])
-            self.step, self.wall_s = state["step"], state["wall_s"]
-            self.init_from = state.get("init_from")
-            self.cfg = ShpeTrainConfig(**state["cfg"])  # the run keeps its own schedule
-            self.rng.bit_generator.state = state["rng"]
-        elif init is not None:
-            self.init_from = init_model_from(init, self.model, spec.to_json())
-
-    def save(self) -> None:
-        write_checkpoint(self.ckpt, {
-            "model": self.model.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
-            "wall_s": self.wall_s, "spec": self.spec.to_json(), "init_from": self.init_from,
-            "cfg": dataclasses.asdict(self.cfg), "rng": self.rng.bit_generator.state})
-
-    def log(self, record: dict) -> None:
-        append_log(self.folder, record)
+    network_type = DetNet
+    config_type = ShpeTrainConfig
+    model_kind = MODEL_KIND
+    trainer = "training/train_shpe.py"
 
     def train_step(self, views: HandViews) -> dict[str, float]:
         """One optimiser step on a random jittered batch; returns the losses."""
-        for group in self.opt.param_groups:
-            group["lr"] = cosine_lr(self.step, self.cfg)
+        self.schedule_lr()
         idx = self.rng.integers(0, len(views), self.cfg.batch)
         x, heat_t, rel_t, has_3d, _ = make_batch(views, idx, self.spec, self.rng)
         heat, loc = self.model(torch.from_numpy(x))
@@ -170,21 +135,10 @@ def train(run: ShpeRun, train_views: HandViews, val_views: HandViews, until_step
 def export(run: ShpeRun, out: Path, val_views: HandViews, data_info: dict) -> dict:
     """Write the weights (float16) and metadata; returns the metrics (measured in float32)."""
     metrics = evaluate(run.model, val_views, run.spec)
-    write_weights(run.model.eval(), out, MODEL_KIND, {
-        "spec": run.spec.to_json(),
-        "provenance": {
-            "trainer": "training/train_shpe.py",
-            "trained_on": "single-hand targets I_o* of the synthetic train split: HDRM crops "
-                          "from ground-truth masks (whole) and upright regions around the "
-                          "joints, random similarity jitter",
-            "steps": run.step, "wall_time_s": round(run.wall_s, 1),
-            "train_config": dataclasses.asdict(run.cfg), "data": data_info,
-            "init": ("random (no pretrained weights)" if run.init_from is None else
-                     {"from_run": run.init_from, "originally": "random (no pretrained weights)"}),
-            "hardware": "2 CPU cores, no GPU",
-        },
-        "metrics": {"val_clean_single_hand": metrics},
-    }, float16=True)
+    run.write_weights(out, {"val_clean_single_hand": metrics}, float16=True, data=data_info,
+                      trained_on="single-hand targets I_o* of the synthetic train split: HDRM "
+                                 "crops from ground-truth masks (whole) and upright regions "
+                                 "around the joints, random similarity jitter")
     return metrics
 
 

@@ -1,6 +1,7 @@
 """Learned networks on a PyTorch device, with CUDA streams and pinned-memory transfers.
 
-:class:`DeviceModule` runs a torch module in inference mode on a :class:`~hdr_live.accel.device.Device`:
+:class:`DeviceModule` runs a torch module in inference mode on a
+:class:`~hdr_live.accel.device.Device`:
 
 - On CUDA, each calling thread gets its own ``torch.cuda.Stream`` (the pipelined runtime calls
   HASM of frame t+1 from one thread while HDRM of frame t runs on two others, one per hand, so
@@ -10,8 +11,9 @@
 - On the CPU, the same call is a plain ``inference_mode`` forward (no streams, no pinning): this
   is the fallback path, and it is what the tests exercise on machines without CUDA.
 
-:class:`DeviceMaskNet` and :class:`DeviceHdrNet` adapt it to the HASM (:class:`MaskNet`) and HDRNet
-(:class:`HdrNetRunner`) call signatures.
+:class:`DeviceMaskNet` and :class:`DeviceHdrNet` adapt it to the HASM
+(:class:`~hdr_live.stages.hasm.learned.MaskNet`) and HDRNet
+(:class:`~hdr_live.stages.hdrm.learned.HdrNetRunner`) call signatures.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``HandPose.joints_rel_m`` is wrist-relative. A pinhole camera with focal length ``f`` pixels and
 the principal point at the image centre puts the wrist at depth ``z = f / px_per_m`` (the hand's
-own pixels-per-metre, :meth:`hdr_live.stages.silhouette.HandGeometry.px_per_m`) and at
+own pixels-per-metre, :meth:`hdr_live.stages.hasm.silhouette.HandGeometry.px_per_m`) and at
 ``x = (u − cx)·z / f``, ``y = (v − cy)·z / f`` from its pixel ``(u, v)``. ``f`` defaults to
 ``max(H, W)`` (about a 53° field of view), the same guess HASM's depth ordering uses.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdr_live.stages.silhouette import HandGeometry
+from hdr_live.types import HandGeometry
 from hdr_live.types import HandPose
 
 

@@ -1,7 +1,7 @@
 """The live app's per-frame work, switchable while it runs: pipeline + smoothing + mirroring.
 
 :class:`LiveProcessor` gives :class:`hdr_live.runtime.Runtime` its ``prepare`` / ``process`` /
-``postprocess`` functions. The user's :class:`~hdr_live.live.config.LiveSettings` are read once
+``postprocess`` functions. The user's :class:`~hdr_live.live.settings.LiveSettings` are read once
 per frame in ``prepare`` and travel with the frame, so a change applies from one frame on, in
 order, on both threads:
 
@@ -24,12 +24,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hdr_live.live.config import LiveSettings, Smoothing, SpeedOptions, build_live_pipeline
+from hdr_live.build import build_pipeline
+from hdr_live.config import App, InputKind, PipelineConfig, default_config
+from hdr_live.live.settings import LiveSettings, Smoothing
 from hdr_live.pipeline import PreparedFrame, StagedPipeline
 from hdr_live.temporal.smoothing import PoseSmoother
 from hdr_live.types import Frame, FrameResult
 
-PipelineFactory = Callable[[LiveSettings, SpeedOptions], StagedPipeline]
+PipelineFactory = Callable[[PipelineConfig], StagedPipeline]
 
 
 def release_freed_memory() -> None:
@@ -42,10 +44,6 @@ def release_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     trim(0)
-
-
-def _pipeline_key(settings: LiveSettings) -> tuple:
-    return (settings.mode, settings.mirror, settings.crop_flow)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,11 +71,16 @@ class LiveProcessor:
     def __init__(
         self,
         settings: LiveSettings = LiveSettings(),
-        speed: SpeedOptions = SpeedOptions(),
-        factory: PipelineFactory = build_live_pipeline,
+        config: PipelineConfig = default_config(App.LIVE, InputKind.LIVE),
+        factory: PipelineFactory = build_pipeline,
     ) -> None:
+        """Args:
+            settings: the initial switchable settings.
+            config: the pipeline's configuration under the settings (:meth:`LiveSettings.apply`).
+            factory: builds a pipeline from a configuration (tests pass fakes).
+        """
         self._settings = settings
-        self._speed = speed
+        self._config = config
         self._factory = factory
         self._prepare_pipeline: StagedPipeline | None = None  # owned by the prepare thread
         self._prepare_key: tuple | None = None
@@ -104,9 +107,9 @@ class LiveProcessor:
         settings = self._settings
         if settings.mirror:
             frame = Frame(np.ascontiguousarray(frame.rgb[:, ::-1]), frame.index, frame.t_capture_s)
-        key = _pipeline_key(settings)
+        key = settings.pipeline_key()
         if self._prepare_pipeline is None or key != self._prepare_key:
-            self._prepare_pipeline = self._factory(settings, self._speed)
+            self._prepare_pipeline = self._factory(settings.apply(self._config))
             self._prepare_key = key
         pipeline = self._prepare_pipeline
         return LivePrepared(settings, pipeline, pipeline.prepare(frame))

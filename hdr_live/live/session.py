@@ -20,8 +20,10 @@ import numpy as np
 
 from hdr_live.io.sources import InputError
 from hdr_live.io.video_writer import VideoWriteError
-from hdr_live.live.config import LiveSettings, SpeedOptions, build_live_pipeline
+from hdr_live.build import build_pipeline
+from hdr_live.config import App, InputKind, PipelineConfig, default_config
 from hdr_live.live.processor import LiveProcessor, PipelineFactory
+from hdr_live.live.settings import LiveSettings
 from hdr_live.live.recorder import LiveRecorder
 from hdr_live.render import OverlayOptions, draw_overlay
 from hdr_live.runtime import Runtime, RuntimeOptions, RuntimeTimings, TimedResult
@@ -91,10 +93,11 @@ class LiveSession:
 
     Args:
         frames: the frames (a camera iterator, a clip, a looped/paced clip).
-        is_live: a camera: keep only the newest frame, watch for stalls.
         fps: the source's nominal rate (recording).
         settings: initial settings (change later with :attr:`settings`).
-        speed: the pipeline's speed options.
+        config: the pipeline's configuration; its ``input_kind`` :attr:`InputKind.LIVE` (a
+            camera) keeps only the newest frame and watches for stalls, and its ``pipelined``
+            runs HASM's detector on its own thread.
         options: session options.
         factory: builds pipelines (tests pass fakes).
     """
@@ -102,21 +105,21 @@ class LiveSession:
     def __init__(
         self,
         frames: Iterable[Frame],
-        is_live: bool,
         fps: float,
         settings: LiveSettings = LiveSettings(),
-        speed: SpeedOptions = SpeedOptions(),
+        config: PipelineConfig = default_config(App.LIVE, InputKind.LIVE),
         options: SessionOptions = SessionOptions(),
-        factory: PipelineFactory = build_live_pipeline,
+        factory: PipelineFactory = build_pipeline,
     ) -> None:
+        is_live = config.input_kind is InputKind.LIVE
         self.is_live, self.fps, self.options = is_live, fps, options
-        self.processor = LiveProcessor(settings, speed, factory)
+        self.processor = LiveProcessor(settings, config, factory)
         # a clip played live loses no frame; short queues keep its latency down when the
         # pipeline is slower than the clip's rate
         runtime_options = RuntimeOptions.camera() if is_live else RuntimeOptions(
             is_live=False, frame_queue_size=2, result_queue_size=1
         )
-        pipelined = speed.pipelined
+        pipelined = config.pipelined
         self._runtime = Runtime(
             frames,
             self.processor.finish if pipelined else self.processor.process,

@@ -1,8 +1,9 @@
 """HASM network: SegFormer (MiT encoder + all-MLP decoder) with four mask outputs.
 
 HDR paper §3.2: SegFormer with four decode heads (right amodal, right visible, left amodal, left
-visible), trained with the sum of four binary cross-entropies (eq. 1). Here one decoder with four
-output channels plays the four heads' role, and the input may carry the joint prior channels of
+visible), trained with the sum of four binary cross-entropies (eq. 1; the loss lives in
+``training/``, :func:`training.hasm_losses.bce_loss`). Here one decoder with four output
+channels plays the four heads' role, and the input may carry the joint prior channels of
 :mod:`hdr_live.models.prior` after RGB. Built on ``transformers``' Segformer implementation,
 random init (no pretrained weights can be downloaded here).
 """
@@ -15,7 +16,8 @@ from torch.nn import functional as F
 
 from hdr_live.models.hasm_spec import MASK_NAMES, MODEL_KIND, HasmSpec, normalise_input
 
-__all__ = ["MASK_NAMES", "MODEL_KIND", "HasmSpec", "HasmNet", "normalise_input", "bce_loss"]
+__all__ = ["MASK_NAMES", "MODEL_KIND", "HasmSpec", "HasmNet", "normalise_input"]
+
 
 class HasmNet(nn.Module):
     """SegFormer with ``spec.in_channels`` inputs and four mask logits.
@@ -44,13 +46,3 @@ class HasmNet(nn.Module):
         logits = self.segformer(pixel_values=x).logits
         return F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
-
-def bce_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """HDR paper eq. (1): the sum over the four masks of the mean binary cross-entropy.
-
-    Args:
-        logits: (B, 4, S, S) float logits.
-        targets: (B, 4, S, S) float {0, 1}.
-    """
-    per_mask = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    return per_mask.mean(dim=(0, 2, 3)).sum()

@@ -23,7 +23,8 @@ class HdrmSpec:
 
     Attributes:
         input_px: network input side S; the restorer resizes the HDRM crop to S and the
-            prediction back (the paper uses 256; 128 is the CPU default, see the report).
+            prediction back (the paper uses 256; 128 is this project's CPU default, for speed:
+            docs/benchmarks.md).
         channels: encoder widths, one per stride-2 partial-conv level (decoder mirrors them).
         kernels: kernel size of each encoder level (Liu et al. use 7, 5, 5, 3, …).
         transformer_depth: PVTv2 blocks at the bottleneck (S / 2**levels per side).

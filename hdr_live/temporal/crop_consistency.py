@@ -29,10 +29,7 @@ class CropConsistency:
         Raises:
             ValueError: a singular ``crop_to_frame`` in the stored previous crop.
         """
-        out: Hands[HandCrop] = Hands()
-        for side in (Side.RIGHT, Side.LEFT):
-            out = out.with_side(side, self.update_side(side, crops.get(side)))
-        return out
+        return Hands.of(lambda side: self.update_side(side, crops.get(side)))
 
     def update_side(self, side: Side, crop: HandCrop | None) -> HandCrop | None:
         """:meth:`update` for one side (None = the side is absent and loses its history).

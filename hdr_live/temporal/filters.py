@@ -26,11 +26,6 @@ class JointFilter(Protocol):
     bool. The output has the shape and units of ``points``.
     """
 
-    @property
-    def initialized(self) -> bool:
-        """Whether the filter holds a state (False before the first measurement/after reset)."""
-        ...
-
     def reset(self, t_s: float, points: np.ndarray) -> np.ndarray:
         """Forget the past and start again from ``points`` at time ``t_s`` (seconds).
 

@@ -48,22 +48,6 @@ class KalmanJointFilter:
             kf.H = _H.copy()
         self._t_s: float | None = None
 
-    @property
-    def initialized(self) -> bool:
-        """Whether the filter holds a state."""
-        return self._t_s is not None
-
-    @property
-    def velocity(self) -> np.ndarray:
-        """(N, D) float64 estimated velocity, units per second.
-
-        Raises:
-            RuntimeError: before the first measurement.
-        """
-        if self._t_s is None:
-            raise RuntimeError("the filter has no state yet")
-        return np.stack([kf.x[1] for kf in self._kfs])
-
     def reset(self, t_s: float, points: np.ndarray) -> np.ndarray:
         """Start again from ``points`` (N, D) at ``t_s`` seconds with zero velocity.
 

@@ -58,11 +58,6 @@ class OneEuroJointFilter:
         self._dx = np.zeros((num_points, dims))
         self._t_s = 0.0
 
-    @property
-    def initialized(self) -> bool:
-        """Whether the filter holds a state."""
-        return self._x is not None
-
     def reset(self, t_s: float, points: np.ndarray) -> np.ndarray:
         """Start again from ``points`` (N, D) at ``t_s`` seconds with zero speed.
 

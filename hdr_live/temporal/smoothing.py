@@ -113,10 +113,6 @@ class PoseSmoother:
         self._options = options or SmootherOptions()
         self._tracks: dict[Side, _Track] = {}
 
-    @property
-    def options(self) -> SmootherOptions:
-        return self._options
-
     def reset(self, side: Side | None = None) -> None:
         """Forget ``side`` (or both sides when None); its next pose is passed through as is."""
         if side is None:

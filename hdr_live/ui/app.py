@@ -12,8 +12,9 @@ import signal
 import sys
 from pathlib import Path
 
-from hdr_live.live.config import LiveSettings, SpeedOptions
+from hdr_live.config import App, InputKind, PipelineConfig, default_config
 from hdr_live.live.session import LiveSession
+from hdr_live.live.settings import LiveSettings
 from hdr_live.live.sources import open_live_source
 
 
@@ -31,7 +32,7 @@ class LiveAppOptions:
         record_dir: folder for recordings started with the button.
         quit_after_frames: close after this many results (None: when the user closes).
         screenshot: save the window (and ``<stem>_3d.png``, the 3D view) here before closing.
-        speed: the pipeline's speed options.
+        config: the pipeline's configuration (under ``settings``).
     """
 
     camera: int | None = None
@@ -43,7 +44,7 @@ class LiveAppOptions:
     record_dir: Path = Path("out")
     quit_after_frames: int | None = None
     screenshot: Path | None = None
-    speed: SpeedOptions = SpeedOptions()
+    config: PipelineConfig = default_config(App.LIVE, InputKind.LIVE)
 
 
 def save_screenshots(window, path: Path) -> tuple[Path, Path]:
@@ -77,8 +78,7 @@ def run_live_app(options: LiveAppOptions) -> int:
     from hdr_live.ui.window import LiveWindow
 
     source = open_live_source(options.camera, options.source, options.loop, options.realtime)
-    session = LiveSession(source.frames, source.is_live, source.fps, options.settings,
-                          options.speed)
+    session = LiveSession(source.frames, source.fps, options.settings, options.config)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = LiveWindow(session, options.record_dir)
     window.resize(1500, 900)
@@ -116,67 +116,6 @@ def run_live_app(options: LiveAppOptions) -> int:
         print(f"hdr-live: error: {session.error}", file=sys.stderr)
         return 2
     return 0
-
-
-def live_command(args) -> int:
-    """``hdr-live live`` from its parsed arguments (see :mod:`hdr_live.cli`).
-
-    Raises:
-        hdr_live.cli.CliError: the window's packages (the ``ui`` extra) are missing.
-    """
-    from hdr_live.cli import CliError
-    from hdr_live.live.config import Smoothing
-    from hdr_live.pipeline import Mode
-
-    try:
-        import open3d  # noqa: F401
-        import PyQt6.QtWidgets  # noqa: F401
-    except ImportError as exc:
-        raise CliError(
-            f"the live window needs the ui extra (PyQt6, open3d): pip install -e '.[ui]' ({exc})"
-        ) from exc
-
-    speed = _speed_options(args)
-    settings = LiveSettings(
-        mode=Mode(args.mode),
-        smoothing=Smoothing(args.smoothing),
-        crop_flow=args.flow,
-        mirror=args.mirror,
-    )
-    return run_live_app(
-        LiveAppOptions(
-            camera=args.camera,
-            source=args.source,
-            settings=settings,
-            loop=args.loop,
-            realtime=not args.no_pace,
-            record=args.record,
-            record_dir=args.record_dir,
-            quit_after_frames=args.quit_after_frames,
-            screenshot=args.screenshot,
-            speed=speed,
-        )
-    )
-
-
-def _speed_options(args) -> SpeedOptions:
-    """The live speed options from ``--hasm/--hdrm/--device/--tensorrt`` (device resolved here;
-    PyTorch is imported only when an NVIDIA GPU is present).
-
-    Raises:
-        hdr_live.accel.device.DeviceError: ``--device cuda`` without CUDA.
-    """
-    from hdr_live.accel.device import DevicePreference, resolve_device
-    from hdr_live.stages.builders import HasmKind, HdrmKind
-
-    device = resolve_device(DevicePreference(args.device))
-    speed = SpeedOptions(
-        hasm=None if args.hasm == "auto" else HasmKind(args.hasm),
-        hdrm=None if args.hdrm == "auto" else HdrmKind(args.hdrm),
-        device=device, tensorrt=args.tensorrt)
-    print(f"hdr-live: device {device.name} ({device.reason}); HASM {speed.hasm_kind().value}, "
-          f"HDRM {speed.hdrm_kind().value}", file=sys.stderr)
-    return speed
 
 
 def _maybe_quit(window, session: LiveSession, options: LiveAppOptions) -> None:

@@ -7,8 +7,8 @@ import dataclasses
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from hdr_live.live.config import LiveSettings, Smoothing
-from hdr_live.pipeline import Mode
+from hdr_live.live.settings import LiveSettings, Smoothing
+from hdr_live.config import Mode
 
 _SMOOTHING_LABELS = {
     Smoothing.OFF: "off",
@@ -59,10 +59,6 @@ class ControlBar(QWidget):
         self.flow.toggled.connect(self._changed)
         self.mirror.toggled.connect(self._changed)
         self.record.toggled.connect(self._record_toggled)
-
-    @property
-    def settings(self) -> LiveSettings:
-        return self._settings
 
     def set_recording(self, on: bool) -> None:
         """Show the record state without emitting ``record_toggled``."""

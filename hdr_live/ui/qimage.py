@@ -26,13 +26,3 @@ def qimage_from_rgb(rgb: np.ndarray) -> QImage:
 def pixmap_from_rgb(rgb: np.ndarray) -> QPixmap:
     """:func:`qimage_from_rgb` as a QPixmap."""
     return QPixmap.fromImage(qimage_from_rgb(rgb))
-
-
-def rgb_from_qimage(image: QImage) -> np.ndarray:
-    """(H, W, 3) uint8 RGB copy of a QImage (any format)."""
-    converted = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h = converted.width(), converted.height()
-    ptr = converted.constBits()
-    ptr.setsize(converted.sizeInBytes())
-    rows = np.frombuffer(ptr, np.uint8).reshape(h, converted.bytesPerLine())
-    return rows[:, : 3 * w].reshape(h, w, 3).copy()

@@ -48,12 +48,6 @@ class OrbitCamera:
             self, azimuth_deg=self.azimuth_deg + d_azimuth, elevation_deg=elevation
         )
 
-    def zoomed(self, factor: float) -> OrbitCamera:
-        """A copy with ``distance_m`` multiplied by ``factor`` (kept in [0.1, 5] m)."""
-        return dataclasses.replace(
-            self, distance_m=float(np.clip(self.distance_m * factor, 0.1, 5.0))
-        )
-
     def pose(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(eye (3,), R (3, 3)) with R's columns the camera's right, down, forward axes."""
         az, el = math.radians(self.azimuth_deg), math.radians(self.elevation_deg)

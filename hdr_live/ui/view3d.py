@@ -20,8 +20,9 @@ from hdr_live.ui.skeleton3d import OrbitCamera, SkeletonRenderer, SkeletonStyle,
 from hdr_live.ui.widgets import ImageView
 
 
-#: The view a session starts with: three-quarter, from the upper right (eye moved right and up), so the two hands' depth
-#: difference shows; double-click toggles to the video camera's own viewpoint and back.
+#: The view a session starts with: three-quarter, from the upper right (eye moved right and up),
+#: so the two hands' depth difference shows; double-click toggles to the video camera's own
+#: viewpoint and back.
 THREE_QUARTER = OrbitCamera(azimuth_deg=35.0, elevation_deg=20.0)
 CAMERA_VIEW = OrbitCamera()
 
@@ -49,10 +50,6 @@ class Skeleton3DView(ImageView):
         self._drag_from: QPointF | None = None
         self.render_ms = 0.0
         self.renders = 0
-
-    @property
-    def camera(self) -> OrbitCamera:
-        return self._camera
 
     def update_result(self, result: FrameResult, force: bool = False) -> None:
         """Take this frame's poses; re-render if the rate limit allows (or ``force``)."""
@@ -97,8 +94,7 @@ class Skeleton3DView(ImageView):
             return
         delta = event.position() - self._drag_from
         self._drag_from = event.position()
-        self._camera = self._camera.orbited(0.4 * delta.x(), 0.4 * delta.y())
-        self._render()
+        self.orbit(0.4 * delta.x(), 0.4 * delta.y())
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt name
         self._drag_from = None

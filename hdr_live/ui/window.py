@@ -9,7 +9,7 @@ from pathlib import Path
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from hdr_live.live.config import LiveSettings
+from hdr_live.live.settings import LiveSettings
 from hdr_live.live.session import LiveSession, LiveView
 from hdr_live.ui.controls import ControlBar
 from hdr_live.ui.view3d import Skeleton3DView

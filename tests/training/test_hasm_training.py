@@ -8,7 +8,7 @@ import torch
 
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.hasm_net import HasmSpec
-from hdr_live.stages.hasm_learned import load_torch_mask_net
+from hdr_live.stages.hasm.learned import load_torch_mask_net
 from training.hasm_data import (PriorNoise, degrade_joints, hand_only, hasm_example,
                                 misplace_prior, noisy_prior)
 from training.synth.render_mode import RenderOptions, render_sample

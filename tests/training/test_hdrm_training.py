@@ -8,14 +8,14 @@ import torch
 
 from hdr_live.joints import Side
 from hdr_live.models.hdrnet import HdrmSpec
-from hdr_live.models.hdrnet_losses import FeatureNetSpec
-from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
-from hdr_live.stages.hdrm_learned import OnnxHdrNet, Runtime, load_hdrm
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs
+from hdr_live.stages.hdrm.learned import OnnxHdrNet, Runtime, load_hdrm
 from hdr_live.types import Frame
 from training.hdrm_data import (DegradedMasks, GroundTruthMasks, MaskNoise, example_arrays,
                                 hdrm_crop, make_batch)
 from training.hdrm_eval import evaluate, evaluation_crops, ssim_map
 from training.hdrm_export import export
+from training.hdrm_losses import FeatureNetSpec
 from training.synth.render_mode import render_sample
 from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
 from training.synth_dataset import open_split
@@ -160,8 +160,8 @@ def test_resume_continues_and_export_round_trips(tiny_dataset, tmp_path):
 
 def test_phase_two_masks_are_the_learned_hasm_predictions(tiny_dataset):
     """Phase predicted-masks trains on what the bundled HASM predicts from a (here clean) prior."""
-    from hdr_live.stages.builders import DEFAULT_HASM_WEIGHTS
-    from hdr_live.stages.hasm_learned import load_mask_net
+    from hdr_live.config import DEFAULT_HASM_WEIGHTS
+    from hdr_live.stages.hasm.learned import load_mask_net
     from training.hasm_data import PriorNoise
     from training.hdrm_data import HasmPredictedMasks
 

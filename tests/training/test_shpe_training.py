@@ -7,13 +7,14 @@ import pytest
 import torch
 
 from hdr_live.joints import Side
-from hdr_live.stages.hdrm import CropOptions, build_crop_inputs
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs
 from hdr_live.types import Frame, HandCrop
 from hdr_live.weights import WeightsError
 from training.shpe_data import Jitter, build_hand_views, crop_frame_and_joints, jittered, make_batch
 from hdr_live.geometry import roi_from_joints
-from training.shpe_detnet import (DetNetSpec, decode, heatmap_targets, load_detnet, view_affine,
-                                  view_to_crop_rel)
+from hdr_live.models.detnet import DetNetSpec, decode
+from hdr_live.stages.shpe.detnet import load_detnet, view_affine, view_to_crop_rel
+from training.shpe_detnet import heatmap_targets
 from training.train_shpe import ShpeRun, ShpeTrainConfig, evaluate, export, train
 
 SPEC = DetNetSpec(input_px=64, embedding_size=8, hidden_sizes=(8, 16, 24, 32),

@@ -34,7 +34,7 @@ class GenerateOptions:
     Attributes:
         seed: dataset seed. size: image side in pixels. syn_fraction: share of AIH_Syn-like
             (copy-paste) samples, the rest are AIH_Render-like. supersample: rays per pixel side.
-        bank_size: number of hand shapes (each is meshed once per worker, about 1.5 s).
+        bank_size: number of hand shapes (each is meshed once per worker).
     """
 
     seed: int = 0

@@ -1,7 +1,7 @@
 """Mesh the rest-pose hand SDF (marching cubes) and attach skinning weights and surface coordinates.
 
-The mesh is built once per :class:`~training.synth.skeleton.HandShape` (about 0.5 s) and posed
-many times by linear-blend skinning (:mod:`training.synth.skinning`).
+The mesh is built once per :class:`~training.synth.skeleton.HandShape` and posed many times by
+linear-blend skinning (:mod:`training.synth.skinning`).
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def build_hand_mesh(shape: HandShape) -> HandMesh:
         shape: hand shape; ``shape.scale`` is not applied (the posed geometry is scaled).
 
     Returns:
-        The :class:`HandMesh` (about 12k vertices).
+        The :class:`HandMesh`.
     """
     rest = rest_skeleton(shape)
     mesh = _march(rest, shape)

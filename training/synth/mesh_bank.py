@@ -1,7 +1,8 @@
 """Per-dataset bank of hand shapes and a per-process cache of their meshes.
 
-Meshing takes about a second, so a dataset draws its hands from ``bank_size`` shapes (fixed by
-the dataset seed) and varies the global scale per sample, which costs nothing.
+Meshing a shape is far costlier than posing it, so a dataset draws its hands from ``bank_size``
+shapes (fixed by the dataset seed), meshes each once per process, and varies the global scale
+per sample, which costs nothing.
 """
 
 from __future__ import annotations

@@ -59,8 +59,9 @@ def centroid(mask: np.ndarray) -> np.ndarray:
 
 
 def random_similarity(src: np.ndarray, dst: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """A (2, 3) float64 similarity taking ``src`` near ``dst`` (offset ~16% of ``size``), with
-    scale in [0.75, 1.3] and rotation in [-50, 50] degrees about ``src``."""
+    """A (2, 3) float64 similarity taking ``src`` near ``dst`` (Gaussian offset, σ = 0.16 ·
+    ``size`` per axis), with scale uniform in [0.75, 1.3] and rotation uniform in [-50, 50]
+    degrees about ``src``."""
     target = dst + rng.normal(0, 0.16 * size, 2)
     m = cv2.getRotationMatrix2D(
         (float(src[0]), float(src[1])), float(rng.uniform(-50, 50)), float(rng.uniform(0.75, 1.3))

@@ -62,16 +62,6 @@ class HandTruth:
         _check(self.joints_px, "joints_px", (NUM_JOINTS, 2), np.float64)
         _check(self.joints_cam_m, "joints_cam_m", (NUM_JOINTS, 3), np.float64)
 
-    @property
-    def joint_visible(self) -> np.ndarray:
-        """(21,) bool: joints whose rounded pixel lies on this hand's visible mask."""
-        h, w = self.visible.shape
-        ij = np.round(self.joints_px).astype(int)
-        inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
-        out = np.zeros(NUM_JOINTS, dtype=bool)
-        out[inside] = self.visible[ij[inside, 1], ij[inside, 0]]
-        return out
-
 
 @dataclasses.dataclass(frozen=True)
 class SynthSample:

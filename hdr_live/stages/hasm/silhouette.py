@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from hdr_live.joints import BONES, PALM_POLYGON, Joint, Side
-from hdr_live.types import HandMasks, Hands
+from hdr_live.types import HandGeometry, HandMasks, Hands
 
 #: Bone diameter in metres for the thumb and the other fingers (adult average, with a margin
 #: for landmark error).
@@ -22,37 +22,6 @@ THUMB_WIDTH_M = 0.025
 FINGER_WIDTH_M = 0.022
 #: Extra rim drawn around the palm polygon, metres.
 PALM_RIM_M = 0.018
-
-
-@dataclasses.dataclass(frozen=True)
-class HandGeometry:
-    """What the silhouette needs of one hand.
-
-    Attributes:
-        joints_px: (21, 2) float64 frame pixels.
-        joints_rel_m: (21, 3) float64 metres relative to the wrist, camera axes (z away).
-    """
-
-    joints_px: np.ndarray
-    joints_rel_m: np.ndarray
-
-    def px_per_m(self) -> float:
-        """Image scale of the hand: summed 2D bone lengths over their metric x-y lengths.
-
-        Using the x-y components of the 3D bones makes the ratio insensitive to bones that point
-        at the camera (foreshortening).
-        """
-        idx = np.array(BONES)
-        px = np.linalg.norm(self.joints_px[idx[:, 1]] - self.joints_px[idx[:, 0]], axis=1).sum()
-        m = np.linalg.norm(
-            self.joints_rel_m[idx[:, 1], :2] - self.joints_rel_m[idx[:, 0], :2], axis=1
-        ).sum()
-        return float(px / m) if m > 1e-6 else 1.0
-
-    def joint_depth_m(self, focal_px: float) -> np.ndarray:
-        """(21,) absolute depth per joint in metres, wrist depth from ``focal_px / px_per_m``."""
-        wrist_z = focal_px / max(self.px_per_m(), 1e-6)
-        return wrist_z + self.joints_rel_m[:, 2]
 
 
 @dataclasses.dataclass(frozen=True)

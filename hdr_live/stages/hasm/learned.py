@@ -1,6 +1,6 @@
 """Learned HASM: SegFormer conditioned on a closed-loop joint prior (HDR paper §3.2, adapted).
 
-Per frame: the :class:`~hdr_live.stages.hand_tracker.HandPriorTracker` gives each hand's prior
+Per frame: the :class:`~hdr_live.stages.hasm.tracker.HandPriorTracker` gives each hand's prior
 joints; a square region around the prior hands (``spec.region_context`` × their joint box) is
 resized to ``spec.input_px``; the network predicts the four masks there; they are mapped back to
 the frame, thresholded at ``spec.threshold`` and cleaned:
@@ -8,21 +8,22 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
 - visible ⊆ amodal for each hand; a pixel visible for both hands goes to the more probable one;
 - a hand without a prior keeps its masks only if its amodal area is at least
   ``min_unprimed_area`` of the region (the network may find a hand the tracker lost). By default
-  the pipeline gives such a hand no crop and no pose (``PipelineOptions.pose_needs_prior``); its
+  the pipeline gives such a hand no crop and no pose (``ShpeConfig.pose_needs_prior``); its
   masks still mark it as the distractor in the other hand's crop (M_R);
 - a hand with a prior keeps its masks only if its amodal area near the prior
   (:func:`amodal_area_near_prior`) is at least ``min_primed_area`` squared hand sizes of the
   prior (wrist→middle MCP): a smaller mask means the network found no hand at the prior (a
   detector's false positive on a face or sleeve, or a wholly hidden hand), so the hand gets no
-  crop and no pose. The threshold keeps 99.8 % of true hands on synthetic held-out data
-  (``benchmarks/hasm_prior_gate.py``, bundled weights). A network trained with misplaced priors
-  (``training.hasm_data.PriorNoise.misplaced_prob``) vetoes more of them; see the README for why
-  the bundled one is not such a network yet.
+  crop and no pose. The threshold is chosen on synthetic held-out data only, to keep nearly
+  every true hand (``benchmarks/hasm_prior_gate.py``; its figures for the bundled weights are in
+  docs/benchmarks.md). A network trained with misplaced priors
+  (``training.hasm_data.PriorNoise.misplaced_prob``) vetoes more of them; docs/history.md
+  (session 5) says why the bundled one is not such a network.
 
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
 
-Two-phase (:class:`~hdr_live.stages.hasm.TwoPhaseHasm`): ``detect`` runs MediaPipe Hands (the
-history-free part), ``segment_detected`` the tracker and the network.
+Two-phase (:class:`~hdr_live.stages.hasm.interface.TwoPhaseHasm`): ``detect`` runs MediaPipe
+Hands (the history-free part), ``segment_detected`` the tracker and the network.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ import numpy as np
 from hdr_live.geometry import Roi, crop_affine, invert_affine, warp_crop
 from hdr_live.joints import hand_scale_px
 from hdr_live.models.prior import SIDE_ORDER, render_prior
-from hdr_live.stages.hand_tracker import HandPriorTracker
-from hdr_live.stages.hasm import HasmDetections
-from hdr_live.types import Frame, HandMasks, HandPose, Hands, HasmOutput
+from hdr_live.stages.hasm.tracker import HandPriorTracker
+from hdr_live.stages.hasm.interface import HasmDetections
+from hdr_live.types import Frame, HandGeometry, HandMasks, HandPose, Hands, HasmOutput
 
 
 def region_for_prior(joints: Hands[np.ndarray], context: float, min_side_px: float = 32.0) -> Roi:
@@ -191,7 +192,7 @@ class LearnedHasm:
         self.net, self.spec, self.tracker, self.options = net, spec, tracker, options
 
     def segment(self, frame: Frame, previous: Hands[HandPose]) -> HasmOutput:
-        """Four masks from the tracked prior; see :class:`~hdr_live.stages.hasm.Hasm`."""
+        """Four masks from the tracked prior; see :class:`~hdr_live.stages.hasm.interface.Hasm`."""
         return self._segment(frame, self.tracker.update(frame, previous))
 
     def detect(self, frame: Frame) -> HasmDetections:
@@ -207,11 +208,8 @@ class LearnedHasm:
         dets = list(detected.detections) if detected.ran else None
         return self._segment(frame, self.tracker.update(frame, previous, dets))
 
-    def _segment(self, frame: Frame, prior_geom) -> HasmOutput:
-        prior = Hands(
-            left=None if prior_geom.left is None else prior_geom.left.joints_px,
-            right=None if prior_geom.right is None else prior_geom.right.joints_px,
-        )
+    def _segment(self, frame: Frame, prior_geom: Hands[HandGeometry]) -> HasmOutput:
+        prior = prior_geom.map(lambda _, g: g.joints_px)
         return HasmOutput(predict_masks(self.net, self.spec, frame, prior, self.options), prior)
 
     def reset(self) -> None:
@@ -224,8 +222,9 @@ class LearnedHasm:
 def load_mask_net(weights_path: Path, prefer_onnx: bool = True):
     """(net callable, spec) from a HASM checkpoint: ONNX Runtime when the checkpoint's ONNX twin
     (``.onnx`` beside it, sha256 recorded in the metadata as ``onnx_sha256``) is present and
-    ``prefer_onnx``, else eager PyTorch. ONNX Runtime measured faster on this CPU and agrees with
-    PyTorch to 1e-4 (tests/test_hasm_learned.py).
+    ``prefer_onnx``, else eager PyTorch. ONNX Runtime is preferred because it is the faster
+    engine on the CPU (docs/benchmarks.md); it agrees with PyTorch to 1e-4
+    (tests/test_hasm_learned.py).
 
     Raises:
         hdr_live.weights.WeightsError: missing/corrupt files, wrong kind, keys that do not fit.

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hdr_live.live.config import LiveSettings, SpeedOptions
+from hdr_live.config import App, InputKind, PipelineConfig, default_config
+from hdr_live.live.settings import LiveSettings
 from hdr_live.live.processor import LiveProcessor
 from hdr_live.runtime import Runtime, RuntimeOptions, RuntimeTimings
 from hdr_live.types import Frame, FrameResult, StageTimings
@@ -71,8 +72,7 @@ def _runtime_row(t: RuntimeTimings) -> list[float]:
 def run_frames(
     frames: Iterable[Frame],
     settings: LiveSettings,
-    speed: SpeedOptions = SpeedOptions(),
-    is_live: bool = False,
+    config: PipelineConfig = default_config(App.LIVE, InputKind.VIDEO),
     keep_results: bool = True,
     on_result: Callable[[int, FrameResult], None] | None = None,
 ) -> RunRecord:
@@ -81,22 +81,23 @@ def run_frames(
     Args:
         frames: the input (decoded on the runtime's capture thread as it is iterated).
         settings: mode / smoothing / flow / mirror.
-        speed: the pipeline's speed options (``pipelined`` adds the prepare thread).
-        is_live: camera semantics (newest frame only, monotonic stamps) instead of file.
+        config: the pipeline's configuration (``pipelined`` adds the prepare thread; input kind
+            :attr:`InputKind.LIVE`: camera semantics, newest frame only, monotonic stamps).
         keep_results: keep every result (memory grows; off for soak runs).
         on_result: called on the consumer thread with (count, result) after each result.
 
     Raises:
         RuntimeError: a stage failed (``__cause__`` is the original error).
     """
-    processor = LiveProcessor(settings, speed)
+    processor = LiveProcessor(settings, config)
+    is_live = config.input_kind is InputKind.LIVE
     options = RuntimeOptions.camera() if is_live else RuntimeOptions.file()
     runtime = Runtime(
         frames,
-        processor.finish if speed.pipelined else processor.process,
+        processor.finish if config.pipelined else processor.process,
         options,
         postprocess=processor.smooth,
-        prepare=processor.prepare if speed.pipelined else None,
+        prepare=processor.prepare if config.pipelined else None,
     )
     results, stage, rt, cap, hands = [], [], [], [], []
     t_first = t_last = 0.0

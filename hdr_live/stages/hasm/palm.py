@@ -2,9 +2,10 @@
 verified by the hand-landmark network (its presence output).
 
 MediaPipe Hands only keeps palms scoring ≥ 0.5; on clasped hands or a fist the true palm often
-scores 0.02–0.03 (measured on ``../shared/real`` images). Here the ``top_k`` best palm candidates
-above ``min_palm_score`` are each turned into a hand region (MediaPipe's palm→ROI rule: rotation
-from the wrist keypoint to the middle-finger keypoint, box × 2.6, shifted half a box toward the
+scores far below that (docs/benchmarks.md), so here the threshold is low and the landmark
+network verifies each candidate instead: the ``top_k`` best palm candidates above
+``min_palm_score`` are each turned into a hand region (MediaPipe's palm→ROI rule: rotation from
+the wrist keypoint to the middle-finger keypoint, box × 2.6, shifted half a box toward the
 fingers), the landmark network runs there twice (second pass re-fitted to the first's joints),
 and a candidate is kept when its presence is at least ``min_presence``.
 
@@ -25,8 +26,8 @@ import numpy as np
 
 from hdr_live.geometry import Roi, roi_from_joints
 from hdr_live.joints import Side, hand_scale_px
-from hdr_live.stages.mediapipe_hands import HandDetection
-from hdr_live.stages.shpe import MediaPipeLandmarkShpe
+from hdr_live.stages.hasm.mediapipe_hands import HandDetection
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame, Hands
 from hdr_live.weights import WeightsError
 

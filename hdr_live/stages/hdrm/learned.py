@@ -1,6 +1,7 @@
-"""Learned HDRM restorer: HDRNet (HDR paper §3.3) behind the :class:`Restorer` protocol.
+"""Learned HDRM restorer: HDRNet (HDR paper §3.3) behind the
+:class:`~hdr_live.stages.hdrm.stage.Restorer` protocol.
 
-Per crop (S×S, from :func:`hdr_live.stages.hdrm.build_crop_inputs`, already mirrored for a
+Per crop (S×S, from :func:`hdr_live.stages.hdrm.masks.build_crop_inputs`, already mirrored for a
 left-looking hand): the crop and its masks are resized to the network side N = ``spec.input_px``
 (image: area averaging; M_D and M_R: a low-resolution pixel is a hole if any of its pixels is,
 so the hole is never shrunk; M_tv and M_bv: nearest), the network input of eq. 2–3 is built,
@@ -17,15 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import time
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from hdr_live.models.hdrnet_spec import MODEL_KIND, HdrmSpec, make_network_input
-from hdr_live.stages.hdrm import CropInputs
+from hdr_live.stages.hdrm.masks import CropInputs
 from hdr_live.weights import WeightsError, read_metadata, sha256_of
 
 
@@ -194,30 +194,3 @@ def load_hdrm(weights_path: Path, runtime: Runtime | None = None, threads: int =
                                _spec_of(meta, weights_path))
     model, spec = load_torch_hdrnet(weights_path)
     return LearnedRestorer(TorchHdrNet(model, threads), spec)
-
-
-def median_ms_per_call(runners: Sequence[HdrNetRunner], spec: HdrmSpec, repeats: int = 20,
-                       warmup: int = 3, seed: int = 0) -> list[float]:
-    """Median wall time of one network call per runner, ms (batch 1, N×N, ~10 % holes).
-
-    The runners are called in turn within each repetition, so a machine whose load changes
-    during the measurement affects them alike.
-    """
-    x, valid = random_network_input(spec, seed)
-    times: list[list[float]] = [[] for _ in runners]
-    for i in range(warmup + repeats):
-        for k, runner in enumerate(runners):
-            t0 = time.perf_counter()
-            runner(x, valid)
-            if i >= warmup:
-                times[k].append(time.perf_counter() - t0)
-    return [float(np.median(t) * 1e3) for t in times]
-
-
-def random_network_input(spec: HdrmSpec, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A random (x (1, 8, N, N), valid (1, 2, N, N)) float32 input pair (benchmarks, tests)."""
-    rng = np.random.default_rng(seed)
-    n = spec.input_px
-    x = rng.random((1, 8, n, n), dtype=np.float32)
-    valid = (rng.random((1, 2, n, n)) > 0.1).astype(np.float32)
-    return x, valid

@@ -1,89 +1,24 @@
-"""HASM: hand amodal segmentation (HDR paper §3.2), four masks per frame.
+"""The landmark-baseline HASM: four masks drawn from MediaPipe Hands' full-frame landmarks.
 
-Backends implement :class:`Hasm`. Today's only backend is :class:`LandmarkHasmBaseline`, a
-**baseline** that draws the masks from MediaPipe's full-frame hand landmarks instead of a learned
-SegFormer (the learned HASM is a separate piece of work).
-
-A backend may also implement :class:`TwoPhaseHasm`: its heavy part (:meth:`~TwoPhaseHasm.detect`)
-does not depend on the previous frame's poses, so a pipelined runtime can run it for frame t+1
-while the later stages of frame t still run (see :meth:`hdr_live.pipeline.HdrPipeline.prepare`).
+A stand-in for the learned HASM (:mod:`hdr_live.stages.hasm.learned`): the silhouettes are a palm
+polygon and thick bones per hand, depth-ordered (:mod:`hdr_live.stages.hasm.silhouette`). It is a
+:class:`~hdr_live.stages.hasm.interface.TwoPhaseHasm`; its detector may skip frames on a schedule
+(:class:`DetectSchedule`) and run on a shrunk frame.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
 from hdr_live.joints import Side, hand_scale_px
-from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands, MediaPipeHandsOptions
-from hdr_live.stages.silhouette import HandGeometry, masks_from_joints
-from hdr_live.types import Frame, HandPose, Hands, HasmOutput
-
-
-class Hasm(Protocol):
-    """A hand amodal segmentation backend."""
-
-    #: Short human-readable name shown in the CLI and the video overlay.
-    name: str
-
-    def segment(self, frame: Frame, previous: Hands[HandPose]) -> HasmOutput:
-        """Four masks for ``frame``.
-
-        Args:
-            frame: the input frame.
-            previous: the pipeline's poses of the previous frame of the same sequence (empty for
-                the first frame or a still image); a backend may use them as a joint prior.
-        """
-        ...
-
-    def reset(self) -> None:
-        """Forget all state carried between frames (new sequence)."""
-        ...
-
-    def close(self) -> None:
-        """Release resources."""
-        ...
-
-
-@dataclasses.dataclass(frozen=True)
-class HasmDetections:
-    """The heavy, history-free half of a two-phase HASM (see :class:`TwoPhaseHasm`).
-
-    Attributes:
-        detections: the detector's hands on the frame, at most one per side; ``joints_px`` in
-            full-frame pixels.
-        detect_ms: wall-clock milliseconds the detector took.
-        ran: False when the detector skipped this frame (see :class:`DetectSchedule`); the
-            hands then come from the previous frame's poses.
-    """
-
-    detections: tuple[HandDetection, ...]
-    detect_ms: float
-    ran: bool = True
-
-
-@runtime_checkable
-class TwoPhaseHasm(Hasm, Protocol):
-    """A HASM whose :meth:`Hasm.segment` splits into ``detect`` then ``segment_detected``.
-
-    ``segment(frame, previous)`` must equal ``segment_detected(frame, detect(frame), previous)``.
-    ``detect`` is called in frame order from one thread, ``segment_detected`` in frame order from
-    another; they may overlap for different frames.
-    """
-
-    def detect(self, frame: Frame) -> HasmDetections:
-        """The part that does not need the previous frame's poses."""
-        ...
-
-    def segment_detected(
-        self, frame: Frame, detected: HasmDetections, previous: Hands[HandPose]
-    ) -> HasmOutput:
-        """The four masks from ``detected`` and the previous frame's poses."""
-        ...
+from hdr_live.stages.hasm.interface import HasmDetections
+from hdr_live.stages.hasm.mediapipe_hands import HandDetection, MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.hasm.silhouette import masks_from_joints
+from hdr_live.types import Frame, HandGeometry, HandPose, Hands, HasmOutput
 
 
 def downscaled(frame: Frame, max_side_px: int | None) -> tuple[Frame, np.ndarray | None]:
@@ -174,12 +109,14 @@ class LandmarkHasmBaseline:
 
     Each hand comes from MediaPipe's full-frame detection, or, when MediaPipe loses it, from the
     pipeline's own pose of the previous frame (see :class:`TrackingOptions`). Visible masks are
-    the amodal masks minus the nearer other hand (landmark depth, :mod:`silhouette`).
+    the amodal masks minus the nearer other hand (landmark depth,
+    :mod:`~hdr_live.stages.hasm.silhouette`).
 
-    Implements :class:`TwoPhaseHasm`. With ``detect_max_side_px`` the detector sees a copy of the
-    frame shrunk to that longer side (masks are still drawn at full resolution from the
-    detector's joints scaled back to frame pixels). ``schedule`` lets the detector skip frames
-    (:class:`DetectSchedule`); on a skipped frame both hands are carried over.
+    Implements :class:`~hdr_live.stages.hasm.interface.TwoPhaseHasm`. With
+    ``detect_max_side_px`` the detector sees a copy of the frame shrunk to that longer side
+    (masks are still drawn at full resolution from the detector's joints scaled back to frame
+    pixels). ``schedule`` lets the detector skip frames (:class:`DetectSchedule`); on a skipped
+    frame both hands are carried over.
     """
 
     name = "baseline-landmarks"
@@ -248,11 +185,7 @@ class LandmarkHasmBaseline:
                 carried = self._carry_over(side, previous, geoms.get(side.other))
                 geoms = geoms.with_side(side, carried)
         masks = masks_from_joints(geoms, frame.height, frame.width)
-        prior = Hands(
-            left=None if geoms.left is None else geoms.left.joints_px,
-            right=None if geoms.right is None else geoms.right.joints_px,
-        )
-        return HasmOutput(masks, prior)
+        return HasmOutput(masks, geoms.map(lambda _, g: g.joints_px))
 
     def _carry_over(
         self, side: Side, previous: Hands[HandPose], other: HandGeometry | None

@@ -1,6 +1,6 @@
-"""SHPE: single-hand pose estimation on a restored crop (HDR paper §3.4).
+"""The MediaPipe-landmark SHPE (HDR paper §3.4 with MediaPipe's network as the estimator).
 
-Backend: MediaPipe's hand-landmark network (``hand_landmark_full.tflite``, bundled in the
+MediaPipe's hand-landmark network (``hand_landmark_full.tflite``, bundled in the
 mediapipe 0.10.21 wheel) run directly with ``ai-edge-litert`` on a rotation-normalised 224×224
 crop (hand upright, wrist at the bottom) sampled from the restored HDRM crop. A first pass uses a
 region from the joint prior (or the whole crop); a second pass re-crops from the first pass's
@@ -20,11 +20,11 @@ from hdr_live.geometry import (
     affine_rotation,
     apply_affine,
     crop_affine,
-    invert_affine,
     roi_from_joints,
     warp_crop,
 )
 from hdr_live.joints import NUM_JOINTS
+from hdr_live.stages.shpe.interface import CropPose
 from hdr_live.types import HandCrop
 from hdr_live.weights import WeightsError
 
@@ -45,36 +45,6 @@ def bundled_landmark_model_path() -> Path:
     if not path.is_file():
         raise WeightsError(f"hand landmark model not found at {path} (needs mediapipe==0.10.21)")
     return path
-
-
-@dataclasses.dataclass(frozen=True)
-class CropPose:
-    """SHPE output in the coordinates of the HDRM crop it ran on.
-
-    Attributes:
-        joints_crop_px: (21, 2) float64 joints in HDRM-crop pixels.
-        joints_world_m: (21, 3) float64 metres relative to the wrist, in the HDRM crop's axes
-            (x right, y down, z away from the camera).
-        presence: hand presence probability in [0, 1].
-        right_score: the network's probability that the patch shows a right hand as it appears
-            in the patch (measured: 0.999 for a person's right hand in an un-mirrored photo,
-            0.04 for the same patch mirrored).
-    """
-
-    joints_crop_px: np.ndarray
-    joints_world_m: np.ndarray
-    presence: float
-    right_score: float = 0.5
-
-    def to_frame(self, crop: HandCrop) -> tuple[np.ndarray, np.ndarray]:
-        """Joints in frame pixels (21, 2) and wrist-relative metres in frame camera axes (21, 3).
-
-        A mirrored crop is un-mirrored: its x axis flips, so 3D x flips too.
-        """
-        joints_px = apply_affine(crop.crop_to_frame, self.joints_crop_px)
-        rel = self.joints_world_m.copy()
-        rel[:, :2] = rel[:, :2] @ affine_rotation(crop.crop_to_frame).T
-        return joints_px, rel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,8 +146,3 @@ class MediaPipeLandmarkShpe:
             return first
         second = self.run_roi(crop.rgb, roi_from_joints(first.joints_crop_px))
         return second if second.presence >= first.presence else first
-
-
-def frame_to_crop_points(crop: HandCrop, points_px: np.ndarray) -> np.ndarray:
-    """(N, 2) frame pixels → (N, 2) crop pixels of ``crop``."""
-    return apply_affine(invert_affine(crop.crop_to_frame), points_px)

@@ -1,4 +1,5 @@
-"""The work behind each CLI sub-command (argument parsing lives in :mod:`hdr_live.cli`)."""
+"""The work behind each CLI sub-command (parsing: :mod:`hdr_live.cli.parser`; flags → configuration:
+:mod:`hdr_live.cli.options`). Each returns the exit code."""
 
 from __future__ import annotations
 
@@ -10,20 +11,19 @@ import sys
 
 from tqdm import tqdm
 
-from hdr_live.accel.device import CPU, DevicePreference, resolve_device
 from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
 from hdr_live.eval2d import HandEval, evaluate_image, find_ground_truth, load_ground_truth
 from hdr_live.io.pose_log import PoseLogWriter
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource, open_source
 from hdr_live.io.video_writer import Mp4Writer
-from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline
-from hdr_live.stages.builders import HasmKind, HdrmKind
+from hdr_live.build import build_pipeline
+from hdr_live.cli.errors import CliError
+from hdr_live.cli.options import live_input, pipeline_config
+from hdr_live.config import App, InputKind
 from hdr_live.render import OverlayOptions, draw_overlay
 
 
 def _check_outputs(args: argparse.Namespace, single_image: bool) -> None:
-    from hdr_live.cli import CliError
-
     if args.out is not None:
         suffix = args.out.suffix.lower()
         if suffix in IMAGE_SUFFIXES and not single_image:
@@ -34,32 +34,15 @@ def _check_outputs(args: argparse.Namespace, single_image: bool) -> None:
         raise CliError("--max-frames must be at least 1")
 
 
-def stage_options(args: argparse.Namespace, still_images: bool) -> PipelineOptions:
-    """Pipeline options from the shared CLI flags (``--hasm/--hdrm/--device/--tensorrt``).
-
-    The device is resolved only when a learned stage needs it (a baseline-only pipeline never
-    imports PyTorch); the choice and its reason go to stderr.
-
-    Raises:
-        hdr_live.accel.device.DeviceError: ``--device cuda`` on a machine without CUDA.
-    """
-    hasm, hdrm = HasmKind(args.hasm), HdrmKind(args.hdrm)
-    device = CPU
-    if args.mode == Mode.HDR.value and (hasm is HasmKind.LEARNED or hdrm is HdrmKind.LEARNED):
-        device = resolve_device(DevicePreference(args.device))
-        print(f"hdr-live: device {device.name} ({device.reason})", file=sys.stderr)
-    return PipelineOptions(input_mirrored=getattr(args, "mirrored", False),
-                           still_images=still_images, hasm=hasm, hdrm=hdrm, device=device,
-                           tensorrt=args.tensorrt)
-
-
 def process_command(args: argparse.Namespace) -> int:
     """``hdr-live process``: see the CLI help. Returns the exit code."""
     source = open_source(args.input, folder_fps=args.fps)
     single_image = isinstance(source, ImageSource)
     _check_outputs(args, single_image)
     # A folder of images is taken as a sequence (e.g. a Tzionas-style clip): tracking stays on.
-    pipeline = build_pipeline(Mode(args.mode), stage_options(args, single_image))
+    kind = InputKind.IMAGES if single_image else (
+        InputKind.LIVE if source.is_live else InputKind.VIDEO)
+    pipeline = build_pipeline(pipeline_config(args, App.BATCH, kind))
     print(f"hdr-live: {pipeline.description}", file=sys.stderr)
     overlay = OverlayOptions(caption=pipeline.description)
     image_out = args.out is not None and args.out.suffix.lower() in IMAGE_SUFFIXES
@@ -112,7 +95,7 @@ def _fmt(value: float, unit: str) -> str:
 def eval2d_command(args: argparse.Namespace) -> int:
     """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
     files = find_ground_truth(args.gt_dir)
-    pipeline = build_pipeline(Mode(args.mode), stage_options(args, True))
+    pipeline = build_pipeline(pipeline_config(args, App.BATCH, InputKind.IMAGES))
     print(f"# {pipeline.description}")
     evals: list[HandEval] = []
     try:
@@ -134,3 +117,30 @@ def eval2d_command(args: argparse.Namespace) -> int:
           f"mean MPJPE {_fmt(sum(mm) / len(mm) if mm else float('nan'), 'mm')}, "
           f"left/right swaps {sum(e.swapped for e in evals)}")
     return 0
+
+
+def live_command(args: argparse.Namespace) -> int:
+    """``hdr-live live``: the window over a camera or a clip (see :mod:`hdr_live.ui.app`).
+
+    Raises:
+        CliError: no single input, or the window's packages (the ``ui`` extra) are missing.
+    """
+    source = live_input(args)
+    try:
+        import open3d  # noqa: F401
+        import PyQt6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        raise CliError(
+            f"the live window needs the ui extra (PyQt6, open3d): pip install -e '.[ui]' ({exc})"
+        ) from exc
+    from hdr_live.live.settings import LiveSettings, Smoothing
+    from hdr_live.ui.app import LiveAppOptions, run_live_app
+
+    config = pipeline_config(args, App.LIVE, source.input_kind)
+    settings = LiveSettings(mode=config.mode, smoothing=Smoothing(args.smoothing),
+                            crop_flow=args.flow, mirror=args.mirror)
+    return run_live_app(LiveAppOptions(
+        camera=source.camera, source=source.clip, settings=settings, config=config,
+        loop=args.loop, realtime=not args.no_pace, record=args.record,
+        record_dir=args.record_dir, quit_after_frames=args.quit_after_frames,
+        screenshot=args.screenshot))

@@ -1,6 +1,7 @@
 """The joint prior for HASM, closed loop: each hand's joints from the pipeline's previous frame,
-moved forward into the current frame by sparse optical flow (:mod:`hdr_live.stages.joint_flow`),
-with MediaPipe Hands (palm detector + landmark model on the full frame) to start and re-acquire.
+moved forward into the current frame by sparse optical flow
+(:mod:`hdr_live.stages.hasm.joint_flow`), with MediaPipe Hands (palm detector + landmark model on
+the full frame) to start and re-acquire.
 
 Identity: a track keeps the side it was born with; a detection that lands on a track refreshes its
 joints but not its side. A side changes only after ``flip_after`` consecutive matched detections
@@ -8,7 +9,7 @@ all labelled the other side while that side is free. Two tracks never share a si
 that lies on top of the other (duplicate) is dropped: the coasting one, else the younger one.
 Duplicate detections (MediaPipe sometimes reports one hand twice, once per label) are merged
 first. When MediaPipe Hands leaves a hand
-missing (or only coasting), an optional :class:`~hdr_live.stages.palm_detector.PalmReacquirer`
+missing (or only coasting), an optional :class:`~hdr_live.stages.hasm.palm.PalmReacquirer`
 looks for it among low-scoring palm candidates verified by the landmark network.
 
 A hand the pipeline loses coasts on its last joints for a few frames, or for longer when it was
@@ -23,10 +24,10 @@ import dataclasses
 import numpy as np
 
 from hdr_live.joints import Side, hand_scale_px
-from hdr_live.stages.joint_flow import JointFlow, JointFlowOptions
-from hdr_live.stages.mediapipe_hands import HandDetection, MediaPipeHands
-from hdr_live.stages.palm_detector import PalmReacquirer
-from hdr_live.stages.silhouette import HandGeometry
+from hdr_live.stages.hasm.joint_flow import JointFlow, JointFlowOptions
+from hdr_live.stages.hasm.mediapipe_hands import HandDetection, MediaPipeHands
+from hdr_live.stages.hasm.palm import PalmReacquirer
+from hdr_live.types import HandGeometry
 from hdr_live.types import Frame, HandPose, Hands
 
 

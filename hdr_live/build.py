@@ -1,0 +1,152 @@
+"""The one builder: a :class:`~hdr_live.config.PipelineConfig` → a pipeline.
+
+This is the only place that hands the mirroring, the input kind and the device to the stages.
+Learned backends need their weight files; a missing or corrupt file raises
+:class:`~hdr_live.weights.WeightsError` naming the path (no silent fallback). On a CUDA device the
+learned networks run with PyTorch, each calling thread on its own stream, optionally compiled
+with torch-tensorrt (:mod:`hdr_live.accel`); on the CPU with ONNX Runtime where the checkpoint
+has an ONNX twin.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hdr_live.accel.device import Device
+from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig
+from hdr_live.pipeline import HdrPipeline, MediaPipePipeline, StagedPipeline
+from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
+from hdr_live.stages.hasm.interface import Hasm
+from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
+from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+from hdr_live.stages.hdrm.stage import Hdrm, Restorer
+from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeOptions
+from hdr_live.temporal.crop_consistency import CropConsistency
+
+_log = logging.getLogger(__name__)
+
+
+def build_pipeline(config: PipelineConfig) -> StagedPipeline:
+    """The pipeline ``config`` describes.
+
+    Raises:
+        hdr_live.weights.WeightsError: a model file is missing, corrupt or does not fit.
+    """
+    if config.mode is Mode.MEDIAPIPE:
+        return MediaPipePipeline(lambda: MediaPipeHands(detector_options(config)),
+                                 config.shpe.min_pose_score)
+    shpe_options = ShpeOptions(refine_with_prior=config.shpe.refine_with_prior)
+    use_flow = config.crop_consistency is not None and config.input_kind.tracks
+    return HdrPipeline(
+        build_hasm(config),
+        Hdrm(build_restorer(config), input_mirrored=config.mirrored),
+        MediaPipeLandmarkShpe(shpe_options),
+        config.shpe,
+        tracks=config.input_kind.tracks,
+        consistency=CropConsistency(config.crop_consistency) if use_flow else None,
+        second_shpe=MediaPipeLandmarkShpe(shpe_options) if config.parallel_hands else None,
+    )
+
+
+def detector_options(config: PipelineConfig) -> MediaPipeHandsOptions:
+    """MediaPipe Hands' options for ``config`` (stills detect on every image)."""
+    return MediaPipeHandsOptions(
+        static_image_mode=config.input_kind is InputKind.IMAGES,
+        model_complexity=config.hasm.baseline.model_complexity,
+        input_mirrored=config.mirrored,
+    )
+
+
+def build_hasm(config: PipelineConfig) -> Hasm:
+    """The HASM stage of ``config``.
+
+    The learned HASM's prior comes from :class:`HandPriorTracker` (MediaPipe Hands plus palm
+    re-acquisition; for stills every frame, no coasting, no flow).
+
+    Raises:
+        hdr_live.weights.WeightsError: learned weights missing or corrupt.
+    """
+    hasm = config.hasm
+    if hasm.backend is HasmKind.BASELINE:
+        b = hasm.baseline
+        return LandmarkHasmBaseline(detector_options(config),
+                                    detect_max_side_px=b.detect_max_side_px,
+                                    schedule=DetectSchedule(b.detect_every, b.detect_max_motion))
+    from hdr_live.stages.hasm.learned import LearnedHasm, load_mask_net
+
+    if config.device.is_cuda:
+        net, spec = load_device_mask_net(hasm.weights, config.device, config.tensorrt)
+    else:
+        net, spec = load_mask_net(hasm.weights)
+    reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
+                                ReacquireOptions(input_mirrored=config.mirrored))
+    t = hasm.tracker
+    if config.input_kind.tracks:
+        tracker_options = TrackerOptions(reacquire_every=t.reacquire_every,
+                                         coast_frames=t.coast_frames, flow=t.flow)
+    else:
+        tracker_options = TrackerOptions(reacquire_every=1, coast_frames=0, flow=None)
+    detector = MediaPipeHands(detector_options(config))
+    return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer))
+
+
+def build_restorer(config: PipelineConfig) -> Restorer:
+    """The HDRM restorer of ``config``.
+
+    Raises:
+        hdr_live.weights.WeightsError: learned weights missing or corrupt.
+    """
+    hdrm = config.hdrm
+    if hdrm.backend is HdrmKind.BASELINE:
+        return InpaintRestorerBaseline(work_scale=hdrm.inpaint_scale)
+    if config.device.is_cuda:
+        return load_device_hdrm(hdrm.weights, config.device, config.tensorrt)
+    from hdr_live.stages.hdrm.learned import load_hdrm
+
+    return load_hdrm(hdrm.weights)
+
+
+def load_device_mask_net(weights: Path, device: Device, tensorrt: bool = False):
+    """(HASM network callable, spec) with eager PyTorch on ``device`` (:mod:`hdr_live.accel`).
+
+    Raises:
+        hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
+    """
+    from hdr_live.accel.streams import DeviceMaskNet
+    from hdr_live.stages.hasm.learned import load_torch_module
+
+    model, spec = load_torch_module(weights)
+    shape = (1, spec.in_channels, spec.input_px, spec.input_px)
+    return DeviceMaskNet(_on_device(model, [shape], device, tensorrt, "HASM")), spec
+
+
+def load_device_hdrm(weights: Path, device: Device, tensorrt: bool = False) -> Restorer:
+    """HDRNet restorer with eager PyTorch on ``device`` (:mod:`hdr_live.accel`).
+
+    Raises:
+        hdr_live.weights.WeightsError: weights missing, corrupt or not fitting.
+    """
+    from hdr_live.accel.streams import DeviceHdrNet
+    from hdr_live.stages.hdrm.learned import LearnedRestorer, load_torch_hdrnet
+
+    model, spec = load_torch_hdrnet(weights)
+    n = spec.input_px
+    module = _on_device(model, [(1, 8, n, n), (1, 2, n, n)], device, tensorrt, "HDRNet")
+    return LearnedRestorer(DeviceHdrNet(module), spec)
+
+
+def _on_device(model, shapes: list[tuple[int, ...]], device: Device, tensorrt: bool, name: str):
+    """``model`` in a :class:`~hdr_live.accel.streams.DeviceModule`, compiled with
+    torch-tensorrt when asked and possible; why it was not compiled goes to the log."""
+    from hdr_live.accel.streams import DeviceModule
+    from hdr_live.accel.tensorrt import maybe_compile
+
+    module = DeviceModule(model, device)
+    if tensorrt:
+        result = maybe_compile(module.model, shapes, device)
+        module.model = result.module
+        (_log.info if result.compiled else _log.warning)("%s: %s", name, result.note)
+    return module

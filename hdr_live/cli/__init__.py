@@ -1,0 +1,54 @@
+"""Command line: ``hdr-live process``, ``hdr-live eval-2d`` and ``hdr-live live``.
+
+- :mod:`.parser`: the flags; :mod:`.options`: flags → :class:`hdr_live.config.PipelineConfig`;
+  :mod:`.commands`: the work of each sub-command; :mod:`.errors`: :class:`~.errors.CliError`.
+
+Errors in the input or the models end with one line ``hdr-live: error: …`` and exit code 2;
+Ctrl-C ends with exit code 130 after closing the outputs (both stay complete up to the last
+processed frame).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+# Quiet the native loggers of mediapipe / TFLite before they are imported.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from hdr_live.cli.errors import CliError  # noqa: E402
+from hdr_live.cli.parser import build_parser  # noqa: E402
+
+
+def _configure_logging() -> None:
+    """Warnings of the hdr_live package go to the current stderr as ``hdr-live: warning: …``."""
+    logger = logging.getLogger("hdr_live")
+    for handler in [h for h in logger.handlers if getattr(h, "_hdr_live_cli", False)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("hdr-live: warning: %(message)s"))
+    handler._hdr_live_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hdr-live`` console script; returns the exit code."""
+    _configure_logging()
+    args = build_parser().parse_args(argv)
+    from hdr_live.accel.device import DeviceError
+    from hdr_live.cli import commands
+    from hdr_live.io.sources import InputError
+    from hdr_live.io.video_writer import VideoWriteError
+    from hdr_live.weights import WeightsError
+
+    run = {"process": commands.process_command, "eval-2d": commands.eval2d_command,
+           "live": commands.live_command}[args.command]
+    try:
+        return run(args)
+    except (CliError, DeviceError, InputError, VideoWriteError, WeightsError, OSError) as exc:
+        print(f"hdr-live: error: {exc}", file=sys.stderr)
+        return 2

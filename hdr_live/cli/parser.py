@@ -1,0 +1,96 @@
+"""The ``hdr-live`` argument parser: ``process``, ``eval-2d`` and ``live``, with flags that agree
+between the sub-commands (:mod:`hdr_live.cli.options` turns them into a configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
+    """The flags every sub-command shares: mode, mirroring, stage backends, device."""
+    p.add_argument("--mode", choices=["hdr", "mediapipe"], default="hdr",
+                   help="hdr: the HDR pipeline (default); mediapipe: MediaPipe Hands alone")
+    p.add_argument("--mirrored", action="store_true",
+                   help="the input is a mirrored (selfie) view; sides stay the person's own")
+    p.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto",
+                   help="HASM backend in hdr mode: the learned SegFormer or landmark silhouettes "
+                        "(baseline); auto = learned, except in the live app on the CPU")
+    p.add_argument("--hdrm", choices=["auto", "baseline", "learned"], default="auto",
+                   help="HDRM restorer in hdr mode: OpenCV inpainting (baseline) or HDRNet "
+                        "(learned); auto = inpainting, except in the live app on CUDA")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where learned networks run: CUDA when available (auto, default), the "
+                        "CPU, or CUDA (an error without it)")
+    p.add_argument("--tensorrt", action="store_true",
+                   help="compile learned networks with torch-tensorrt (CUDA, extra 'gpu')")
+
+
+def _add_process(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "process",
+        help="process a video, image, folder of images or camera",
+        description="Estimate both hands' poses on every frame; write an annotated video and a "
+        "JSON Lines pose log.",
+    )
+    p.add_argument("input", help="video file, image file, folder of images, or camera:N")
+    p.add_argument("--out", type=Path, help="annotated output: .mp4 (H.264), or .png/.jpg "
+                   "for a single image")
+    p.add_argument("--poses", type=Path, help="pose log output (.jsonl), one line per frame")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frame rate given to a folder of images (default 30)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_pipeline_choices(p)
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval-2d",
+        help="2D EPE against *.gt.json ground truth",
+        description="Run the pipeline on every image with a *.gt.json beside it and print 2D EPE "
+        "(px), hands found, left/right swaps and wrist-aligned MPJPE (mm) where 3D exists.",
+    )
+    p.add_argument("--gt-dir", type=Path, required=True, help="folder with *.gt.json + images")
+    _add_pipeline_choices(p)
+
+
+def _add_live(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "live",
+        help="the live window: camera or a clip played live",
+        description="Live window: the image with masks and skeletons, the restored crops, rates, "
+        "controls and a 3D view of both hands; records the annotated view to MP4.",
+    )
+    p.add_argument("input", nargs="?", help="camera:N or a video file (or use --camera/--source)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, metavar="N", help="camera index, e.g. 0 (= camera:N)")
+    src.add_argument("--source", type=Path, metavar="CLIP", help="a video played through the app")
+    _add_pipeline_choices(p)
+    p.add_argument("--smoothing", choices=["off", "one_euro", "kalman"], default="one_euro")
+    p.add_argument("--flow", action="store_true", help="optical-flow consistency of the crops")
+    p.add_argument("--mirror", action="store_true",
+                   help="start with the view flipped (selfie), as the window's Mirror control")
+    p.add_argument("--loop", action="store_true", help="replay the clip forever")
+    p.add_argument("--no-pace", action="store_true",
+                   help="play the clip as fast as it is processed, not at its frame rate")
+    p.add_argument("--record", type=Path, metavar="OUT.mp4", help="record from the start")
+    p.add_argument("--record-dir", type=Path, default=Path("out"),
+                   help="folder for recordings started with the button (default out/)")
+    p.add_argument("--quit-after-frames", type=int, metavar="N", help="close after N frames")
+    p.add_argument("--screenshot", type=Path, metavar="PNG",
+                   help="save the window (and PNG_3d.png) before closing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``hdr-live`` command."""
+    parser = argparse.ArgumentParser(
+        prog="hdr-live",
+        description="3D pose of two interacting hands (HDR: hand de-occlusion and removal).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_process(sub)
+    _add_eval(sub)
+    _add_live(sub)
+    return parser

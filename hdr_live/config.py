@@ -1,0 +1,241 @@
+"""The one configuration of a pipeline: frozen dataclasses, no globals, defaults in one place.
+
+:class:`PipelineConfig` says which pipeline runs (``mode``), on what kind of input
+(:class:`InputKind`, as MediaPipe's running modes), whether the input is a mirrored view, where
+the learned networks run, and one sub-config per stage. :func:`hdr_live.build.build_pipeline`
+turns it into a pipeline; it is the only place that hands the mirroring, the input kind and the
+device to the stages.
+
+The defaults of each application live here and nowhere else (:func:`default_config`):
+
+- ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): the learned HASM, the
+  inpainting HDRM, two SHPE passes per hand, one hand after the other.
+- the live window (:attr:`App.LIVE`): on CUDA the learned HASM and HDRNet; on the CPU the
+  landmark-baseline HASM with a frame-skipping detector on a shrunk frame and inpainting at half
+  resolution (:data:`LIVE_CPU_HASM`, :data:`LIVE_CPU_HDRM`: the learned HASM does not yet keep
+  up with a camera on a 2-core CPU, see docs/benchmarks.md), one SHPE pass per hand with a prior,
+  both hands at once, and the pipelined runtime.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from pathlib import Path
+
+from hdr_live.accel.device import CPU, Device
+from hdr_live.stages.hasm.joint_flow import JointFlowOptions
+from hdr_live.temporal.flow import FlowOptions
+from hdr_live.weights import WEIGHTS_DIR
+
+DEFAULT_HASM_WEIGHTS = WEIGHTS_DIR / "hasm_mitb0.safetensors"
+DEFAULT_HDRM_WEIGHTS = WEIGHTS_DIR / "hdrm_hdrnet.safetensors"
+
+
+class Mode(str, enum.Enum):
+    """Which pipeline runs: the HDR framework, or MediaPipe Hands alone (the A/B reference)."""
+
+    HDR = "hdr"
+    MEDIAPIPE = "mediapipe"
+
+
+class InputKind(str, enum.Enum):
+    """What kind of input the frames are (MediaPipe's running modes).
+
+    - ``IMAGES``: unrelated stills; nothing is carried from one frame to the next.
+    - ``VIDEO``: a sequence from a file or a folder of images; every frame, in order, tracked.
+    - ``LIVE``: a camera; tracked, and a runtime keeps only the newest frame.
+    """
+
+    IMAGES = "images"
+    VIDEO = "video"
+    LIVE = "live"
+
+    @property
+    def tracks(self) -> bool:
+        """Frames are consecutive, so a hand is followed from one to the next."""
+        return self is not InputKind.IMAGES
+
+
+class App(str, enum.Enum):
+    """Whose defaults a configuration starts from (see the module docstring)."""
+
+    BATCH = "batch"
+    LIVE = "live"
+
+
+class HasmKind(str, enum.Enum):
+    """HASM backend: landmark silhouettes (baseline) or the prior-conditioned SegFormer."""
+
+    BASELINE = "baseline"
+    LEARNED = "learned"
+
+
+class HdrmKind(str, enum.Enum):
+    """HDRM restorer: OpenCV inpainting (baseline) or HDRNet."""
+
+    BASELINE = "baseline"
+    LEARNED = "learned"
+
+
+@dataclasses.dataclass(frozen=True)
+class BaselineHasmConfig:
+    """The landmark-baseline HASM's detector (MediaPipe Hands); used only by that backend.
+
+    Attributes:
+        detect_max_side_px: the detector sees the frame shrunk to this longer side, pixels
+            (None = full frame).
+        model_complexity: MediaPipe's landmark model, 0 (lite) or 1 (full).
+        detect_every: run the detector at least every N frames (1 = every frame).
+        detect_max_motion: it may skip a frame only below this image change, grey levels
+            (:class:`hdr_live.stages.hasm.baseline.DetectSchedule`).
+    """
+
+    detect_max_side_px: int | None = None
+    model_complexity: int = 1
+    detect_every: int = 1
+    detect_max_motion: float = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackerConfig:
+    """The learned HASM's joint-prior tracker (:mod:`hdr_live.stages.hasm.tracker`).
+
+    On :attr:`InputKind.IMAGES` the builder re-acquires every frame, coasts never and runs no
+    optical flow (stills are unrelated); these settings are for sequences.
+
+    Attributes:
+        reacquire_every: with a hand missing, the palm re-acquirer runs at most every N frames.
+        coast_frames: frames a lost slow hand keeps its last joints as prior.
+        flow: optical flow of the previous joints into the current frame (None = off).
+    """
+
+    reacquire_every: int = 3
+    coast_frames: int = 10
+    flow: JointFlowOptions | None = JointFlowOptions()
+
+
+@dataclasses.dataclass(frozen=True)
+class HasmConfig:
+    """HASM (HDR §3.2).
+
+    Attributes:
+        backend: learned SegFormer or landmark baseline.
+        weights: the learned HASM's safetensors file (its ``.json`` metadata beside it).
+        baseline: the landmark baseline's detector settings.
+        tracker: the learned HASM's prior tracker.
+    """
+
+    backend: HasmKind = HasmKind.LEARNED
+    weights: Path = DEFAULT_HASM_WEIGHTS
+    baseline: BaselineHasmConfig = BaselineHasmConfig()
+    tracker: TrackerConfig = TrackerConfig()
+
+
+@dataclasses.dataclass(frozen=True)
+class HdrmConfig:
+    """HDRM (HDR §3.3).
+
+    Attributes:
+        backend: inpainting or HDRNet.
+        weights: HDRNet's safetensors file.
+        inpaint_scale: the inpainting restorer works at this fraction of the crop, in (0, 1].
+    """
+
+    backend: HdrmKind = HdrmKind.BASELINE
+    weights: Path = DEFAULT_HDRM_WEIGHTS
+    inpaint_scale: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ShpeConfig:
+    """SHPE (HDR §3.4), MediaPipe's landmark network on the restored crop.
+
+    Attributes:
+        refine_with_prior: a second network pass also when a joint prior placed the first.
+        min_pose_score: a hand whose presence is below this gets no pose.
+        pose_needs_prior: only a hand with a joint prior (tracked or detected) gets a crop and
+            a pose; one the learned HASM finds on its own keeps only its masks.
+    """
+
+    refine_with_prior: bool = True
+    min_pose_score: float = 0.5
+    pose_needs_prior: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """Everything that decides how frames become results (see the module docstring).
+
+    Attributes:
+        mode: HDR or the MediaPipe reference.
+        input_kind: stills, a sequence, or a camera.
+        mirrored: the input is a mirrored (selfie) view of the person; sides stay the
+            person's own either way.
+        device: where the learned networks run (resolve it with
+            :func:`hdr_live.accel.device.resolve_device`).
+        tensorrt: compile the learned networks with torch-tensorrt (CUDA only).
+        hasm, hdrm, shpe: the stages' own settings.
+        crop_consistency: optical-flow consistency of the restored crops between HDRM and
+            SHPE (:mod:`hdr_live.temporal.flow`), or None for off; only for tracked input.
+        parallel_hands: the two hands' HDRM and SHPE run at the same time.
+        pipelined: a runtime runs HASM's detector of frame t+1 while frame t finishes.
+    """
+
+    mode: Mode = Mode.HDR
+    input_kind: InputKind = InputKind.VIDEO
+    mirrored: bool = False
+    device: Device = CPU
+    tensorrt: bool = False
+    hasm: HasmConfig = HasmConfig()
+    hdrm: HdrmConfig = HdrmConfig()
+    shpe: ShpeConfig = ShpeConfig()
+    crop_consistency: FlowOptions | None = None
+    parallel_hands: bool = False
+    pipelined: bool = False
+
+    @property
+    def uses_learned_network(self) -> bool:
+        """A learned network (PyTorch / ONNX Runtime) is part of this pipeline."""
+        return self.mode is Mode.HDR and (
+            self.hasm.backend is HasmKind.LEARNED or self.hdrm.backend is HdrmKind.LEARNED
+        )
+
+    def with_backends(self, hasm: HasmKind | None, hdrm: HdrmKind | None) -> PipelineConfig:
+        """A copy with the given backends (None keeps the current one)."""
+        return dataclasses.replace(
+            self,
+            hasm=self.hasm if hasm is None else dataclasses.replace(self.hasm, backend=hasm),
+            hdrm=self.hdrm if hdrm is None else dataclasses.replace(self.hdrm, backend=hdrm),
+        )
+
+
+#: The live app's HASM and HDRM on the CPU (a visible choice, not a rule in a builder): the
+#: landmark baseline and inpainting, until the learned HASM runs at camera rate on the CPU.
+LIVE_CPU_HASM = HasmKind.BASELINE
+LIVE_CPU_HDRM = HdrmKind.BASELINE
+
+#: The live app's speed settings (none drops a stage): the baseline detector on a frame shrunk
+#: to 640 px, skipping frames while both hands are tracked and the image around them changes
+#: little; inpainting at half the crop's resolution; one SHPE pass per hand with a prior.
+LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640, model_complexity=1,
+                                            detect_every=3, detect_max_motion=10.0)
+LIVE_INPAINT_SCALE = 0.5
+
+
+def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> PipelineConfig:
+    """The defaults of ``app`` for ``input_kind`` on ``device`` (see the module docstring)."""
+    if app is App.BATCH:
+        return PipelineConfig(input_kind=input_kind, device=device)
+    cuda = device.is_cuda
+    return PipelineConfig(
+        input_kind=input_kind,
+        device=device,
+        hasm=HasmConfig(backend=HasmKind.LEARNED if cuda else LIVE_CPU_HASM,
+                        baseline=LIVE_BASELINE_DETECTOR),
+        hdrm=HdrmConfig(backend=HdrmKind.LEARNED if cuda else LIVE_CPU_HDRM,
+                        inpaint_scale=LIVE_INPAINT_SCALE),
+        shpe=ShpeConfig(refine_with_prior=False),
+        parallel_hands=True,
+        pipelined=True,
+    )

@@ -1,0 +1,139 @@
+"""HDRM's inputs: the per-hand crop and its de-occlusion and removal masks (HDR paper §3.3).
+
+For a target hand t and the other hand o, the frame and the four masks are cropped around t's
+amodal mask (a left-looking hand is mirrored to look like a right hand), and
+
+    M_D  = M_ta · (1 − M_tv)            region where t is hidden (de-occlusion)   eq. (2)
+    M_R  = (1 − M_ta) · M_ov            region of the distracting hand (removal)  eq. (2)
+    I_D  = I_s · (1 − M_D),  I_R = I_s · (1 − M_R),  M_bv = (1 − M_ta)(1 − M_oa)   eq. (3)
+
+This module computes those inputs (:func:`build_crop_inputs`); a restorer
+(:class:`hdr_live.stages.hdrm.stage.Restorer`) turns them into the restored crop I_o.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from hdr_live.geometry import Roi, box_from_mask, crop_affine, warp_crop
+from hdr_live.joints import Side
+from hdr_live.types import Frame, HandMasks
+
+
+@dataclasses.dataclass(frozen=True)
+class CropInputs:
+    """Everything a restorer sees for one hand (crop pixels, S×S).
+
+    Attributes:
+        side: target hand.
+        image_rgb: (S, S, 3) uint8 crop I_s of the frame.
+        target_amodal, target_visible, other_amodal, other_visible: (S, S) bool cropped masks.
+        m_d, m_r: (S, S) bool, eq. (2).
+        crop_to_frame: (2, 3) float64 crop→frame affine (mirror included).
+        mirrored: whether the crop is mirrored.
+    """
+
+    side: Side
+    image_rgb: np.ndarray
+    target_amodal: np.ndarray
+    target_visible: np.ndarray
+    other_amodal: np.ndarray
+    other_visible: np.ndarray
+    m_d: np.ndarray
+    m_r: np.ndarray
+    crop_to_frame: np.ndarray
+    mirrored: bool
+
+    @property
+    def m_bv(self) -> np.ndarray:
+        """(S, S) bool background-visible mask M_bv = (1 − M_ta)(1 − M_oa), eq. (3)."""
+        return ~self.target_amodal & ~self.other_amodal
+
+
+def deocclusion_removal_masks(
+    target_amodal: np.ndarray, target_visible: np.ndarray, other_visible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """M_D and M_R of HDR paper eq. (2).
+
+    Args:
+        target_amodal: (H, W) bool M_ta.
+        target_visible: (H, W) bool M_tv.
+        other_visible: (H, W) bool M_ov.
+
+    Returns:
+        (M_D, M_R), each (H, W) bool.
+    """
+    m_d = target_amodal & ~target_visible
+    m_r = ~target_amodal & other_visible
+    return m_d, m_r
+
+
+def grow_mask(mask: np.ndarray, radius_px: int) -> np.ndarray:
+    """``mask`` dilated by an elliptic disc of ``radius_px`` (OpenCV ``dilate``).
+
+    Args:
+        mask: (H, W) bool, C-contiguous.
+        radius_px: disc radius in pixels; 0 returns ``mask`` itself.
+
+    Returns:
+        (H, W) bool.
+    """
+    if radius_px <= 0:
+        return mask
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1,) * 2)
+    return cv2.dilate(mask.view(np.uint8), disc).astype(bool)
+
+
+@dataclasses.dataclass(frozen=True)
+class CropOptions:
+    """Crop policy.
+
+    Attributes:
+        size_px: crop side S in pixels (the paper's HDRM input is 256).
+        context: crop side as a multiple of the amodal box's longer side.
+        min_side_px: smallest crop side in frame pixels.
+        removal_grow_px: the other hand's visible mask M_ov is grown by a disc of this radius
+            (crop pixels) before eq. (2), so M_R also covers the distractor's rim that a
+            predicted mask misses (0 = eq. (2) as written). Only M_R changes;
+            :attr:`CropInputs.other_visible` stays the mask as given. Every restorer sees the
+            grown M_R; :class:`~hdr_live.stages.hdrm.inpaint.InpaintRestorerBaseline` grows it
+            again by its own ``grow_px`` for the pixels it fills.
+    """
+
+    size_px: int = 256
+    context: float = 2.2
+    min_side_px: float = 48.0
+    removal_grow_px: int = 0
+
+
+def build_crop_inputs(
+    frame: Frame, masks: HandMasks, side: Side, input_mirrored: bool, options: CropOptions
+) -> CropInputs | None:
+    """Crop the frame and masks around ``side``'s amodal mask (HDR paper §3.3).
+
+    The crop is square and axis-aligned, centred on the amodal box. It is mirrored when the
+    hand looks like a left hand in the image: the person's left hand in an un-mirrored image, or
+    the person's right hand in a mirrored one.
+
+    Returns:
+        The inputs, or None when ``side`` has an empty amodal mask.
+    """
+    box = box_from_mask(masks.amodal(side))
+    if box is None:
+        return None
+    side_px = max(max(box.width, box.height) * options.context, options.min_side_px)
+    mirror = (side is Side.LEFT) != input_mirrored
+    affine = crop_affine(Roi(box.center, side_px), options.size_px, mirror=mirror)
+    s = options.size_px
+
+    def cut(mask: np.ndarray) -> np.ndarray:
+        return warp_crop(mask, affine, s, nearest=True)
+
+    ta, tv = cut(masks.amodal(side)), cut(masks.visible(side))
+    oa, ov = cut(masks.amodal(side.other)), cut(masks.visible(side.other))
+    m_d, m_r = deocclusion_removal_masks(ta, tv, grow_mask(ov, options.removal_grow_px))
+    image = warp_crop(frame.rgb, affine, s)
+    return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)
