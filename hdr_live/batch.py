@@ -16,6 +16,7 @@ from hdr_live.io.pose_log import PoseLogWriter
 from hdr_live.io.video_writer import Mp4Writer
 from hdr_live.pipeline import Pipeline
 from hdr_live.render import OverlayOptions, draw_overlay
+from hdr_live.temporal.smoothing import PoseSmoother
 from hdr_live.types import Frame, FrameResult, StageTimings
 
 
@@ -119,12 +120,15 @@ def run_batch(
     on_result: Callable[[FrameResult], None] | None = None,
     stats: RunStats | None = None,
     stop: Callable[[], bool] | None = None,
+    smoother: PoseSmoother | None = None,
 ) -> RunStats:
     """Process every frame; each result is written (video frame, pose line) before the next.
 
     The caller owns (and closes) the writers, so whatever was written survives an exception
     raised from here. ``stats`` may be passed in to keep totals after an interruption; ``stop``
-    is asked after every frame whether to end early (e.g. :class:`GracefulStop`).
+    is asked after every frame whether to end early (e.g. :class:`GracefulStop`). With a
+    ``smoother`` the video and ``on_result`` get the smoothed poses and the pose log keeps the
+    raw joints beside them.
 
     Returns:
         The run's totals.
@@ -133,12 +137,15 @@ def run_batch(
     meter = _RateMeter()
     start = time.perf_counter()
     for frame in frames:
-        result = pipeline.process(frame)
+        raw = pipeline.process(frame)
+        result = raw if smoother is None else smoother.apply(raw)
         fps = meter.tick()
-        if poses is not None:
-            poses.write(result)
+        # the video frame first: its muxer holds the newest frame until the next arrives, so
+        # after a kill the MP4 lags the pose log by at most that one frame
         if video is not None:
             video.write(draw_overlay(result, fps, overlay))
+        if poses is not None:
+            poses.write(result, raw=None if smoother is None else raw)
         stats.add(result)
         stats.wall_s = time.perf_counter() - start
         if on_result is not None:

@@ -23,7 +23,7 @@ import dataclasses
 import enum
 from pathlib import Path
 
-from hdr_live.accel.device import CPU, Device
+from hdr_live.accel.device import CPU, Device, DevicePreference, resolve_device
 from hdr_live.stages.hasm.joint_flow import JointFlowOptions
 from hdr_live.temporal.flow import FlowOptions
 from hdr_live.weights import WEIGHTS_DIR
@@ -239,3 +239,43 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         parallel_hands=True,
         pipelined=True,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class StageChoices:
+    """What a user chose (the CLI's shared flags), before the defaults are laid under it.
+
+    Attributes:
+        mode: HDR or the MediaPipe reference.
+        mirrored: the input is a mirrored (selfie) view.
+        hasm, hdrm: a backend, or None for the application's default.
+        device: the device preference (resolved only when a learned network runs, so a
+            baseline-only pipeline never imports PyTorch).
+        tensorrt: compile learned networks with torch-tensorrt (CUDA only).
+    """
+
+    mode: Mode = Mode.HDR
+    mirrored: bool = False
+    hasm: HasmKind | None = None
+    hdrm: HdrmKind | None = None
+    device: DevicePreference = DevicePreference.AUTO
+    tensorrt: bool = False
+
+
+def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> PipelineConfig:
+    """``app``'s defaults for ``input_kind`` with ``choices`` laid over them.
+
+    The live defaults depend on the device, so the live app always resolves it; a batch run
+    resolves it only when a learned network is part of the pipeline.
+
+    Raises:
+        hdr_live.accel.device.DeviceError: CUDA asked for on a machine without it.
+    """
+    device = resolve_device(choices.device) if app is App.LIVE else CPU
+    config = default_config(app, input_kind, device).with_backends(choices.hasm, choices.hdrm)
+    config = dataclasses.replace(config, mode=choices.mode, mirrored=choices.mirrored,
+                                 tensorrt=choices.tensorrt)
+    if app is App.BATCH and config.uses_learned_network:
+        config = dataclasses.replace(config, device=resolve_device(choices.device))
+    return config
+

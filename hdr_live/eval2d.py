@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -34,40 +35,86 @@ class GroundTruth:
     joints_cam_mm: Hands[np.ndarray]
 
 
-def _joint_array(values, dims: int) -> np.ndarray | None:
+_HAND_KEYS = {"left": 2, "right": 2, "left_3d_cam_mm": 3, "right_3d_cam_mm": 3}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _joint_row(value: object, dims: int) -> list[float]:
+    if value is None:
+        return [math.nan] * dims
+    if not (isinstance(value, list) and len(value) == dims and all(map(_is_number, value))):
+        raise ValueError(f"a joint must be null or {dims} finite numbers, got {value!r:.60}")
+    return [float(v) for v in value]
+
+
+def _joint_array(values: object, dims: int) -> np.ndarray | None:
+    """(21, dims) float64 with NaN rows for null joints, or None for a hand without any.
+
+    Raises:
+        ValueError: not null or a list of 21 joints, each null or ``dims`` finite numbers.
+    """
     if values is None:
         return None
-    arr = np.array(
-        [v if v is not None else [np.nan] * dims for v in values], dtype=np.float64
-    )
-    if arr.shape != (NUM_JOINTS, dims):
-        raise ValueError(f"expected {NUM_JOINTS}×{dims} joints, got {arr.shape}")
+    if not isinstance(values, list) or len(values) != NUM_JOINTS:
+        count = len(values) if isinstance(values, list) else type(values).__name__
+        raise ValueError(f"expected null or a list of {NUM_JOINTS} joints, got {count}")
+    arr = np.array([_joint_row(v, dims) for v in values], dtype=np.float64)
     return None if np.isnan(arr).all() else arr
 
 
+def _read_json_object(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read ground truth {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"ground truth {path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _image_beside(path: Path, data: dict) -> Path:
+    name = data.get("image", "")
+    if not isinstance(name, str):
+        raise InputError(f"ground truth {path}: 'image' must be a file name, got {name!r:.60}")
+    image = Path(path).parent / name
+    if name and image.is_file():
+        return image
+    stem = Path(path).name[: -len(".gt.json")]
+    candidates = [Path(path).parent / f"{stem}{s}" for s in sorted(IMAGE_SUFFIXES)]
+    found = [c for c in candidates if c.is_file()]
+    if not found:
+        raise InputError(f"no image beside {path}")
+    return found[0]
+
+
+def _hand_arrays(path: Path, data: dict) -> dict[str, np.ndarray | None]:
+    arrays = {}
+    for key, dims in _HAND_KEYS.items():
+        try:
+            arrays[key] = _joint_array(data.get(key), dims)
+        except ValueError as exc:
+            raise InputError(f"ground truth {path}: '{key}': {exc}") from None
+    return arrays
+
+
 def load_ground_truth(path: Path) -> GroundTruth:
-    """Read one ``*.gt.json`` and find its image beside it.
+    """Read and check one ``*.gt.json`` and find its image beside it.
+
+    Every hand entry (``left``, ``right``, ``left_3d_cam_mm``, ``right_3d_cam_mm``) must be
+    null or 21 joints, each null or 2 (pixels) or 3 (millimetres) finite numbers.
 
     Raises:
-        InputError: unreadable JSON or no image beside it.
+        InputError: unreadable or invalid JSON, a hand entry of the wrong shape or with a
+            non-finite or non-numeric value, or no image beside it (the file is named).
     """
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read ground truth {path}: {exc}") from exc
-    stem = Path(path).name[: -len(".gt.json")]
-    image = Path(path).parent / data.get("image", "")
-    if not image.is_file():
-        candidates = [Path(path).parent / f"{stem}{s}" for s in sorted(IMAGE_SUFFIXES)]
-        found = [c for c in candidates if c.is_file()]
-        if not found:
-            raise InputError(f"no image beside {path}")
-        image = found[0]
-    px = Hands(left=_joint_array(data.get("left"), 2), right=_joint_array(data.get("right"), 2))
-    mm = Hands(
-        left=_joint_array(data.get("left_3d_cam_mm"), 3),
-        right=_joint_array(data.get("right_3d_cam_mm"), 3),
-    )
+    data = _read_json_object(path)
+    image = _image_beside(path, data)
+    a = _hand_arrays(path, data)
+    px = Hands(left=a["left"], right=a["right"])
+    mm = Hands(left=a["left_3d_cam_mm"], right=a["right_3d_cam_mm"])
     return GroundTruth(image, px, mm)
 
 

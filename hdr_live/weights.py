@@ -52,9 +52,11 @@ def read_metadata(weights_path: Path, expected_model: str) -> dict[str, Any]:
     if not meta_path.is_file():
         raise WeightsError(f"metadata file not found beside the weights: {meta_path}")
     try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WeightsError(f"cannot read weights metadata {meta_path}: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise WeightsError(f"weights metadata {meta_path} is not a JSON object")
     if meta.get("model") != expected_model:
         raise WeightsError(
             f"{weights_path} holds a {meta.get('model')!r} model, expected {expected_model!r}"

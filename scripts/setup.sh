@@ -28,7 +28,7 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 
-extras="learn,synth,ui,dev"
+extras="learn,synth,ui,ray,dev"
 stamp=".venv/.hdr-live-setup"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

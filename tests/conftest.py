@@ -12,18 +12,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-REPO = Path(__file__).resolve().parents[1]
-REAL = Path(os.environ.get("HDR_LIVE_REAL_DIR", REPO.parent / "shared" / "real"))
-CLIP = REAL / "video_dynhamr_demo3_two_hand_gestures_1280x720_16s.mp4"
-SINGLE_RIGHT = REAL / "ih26m_cap04_0007_thumbup_normal_cam410028_f2017_CONTROL_single_right"
-CLASPED = REAL / "ih26m_cap03_0390_dh_touchROM_cam400026_f69148"
-
-
-def need_real(path: Path) -> Path:
-    """Skip the calling test when a real-footage file is absent."""
-    if not path.exists():
-        pytest.skip(f"real footage not available: {path} (expects ../shared/real beside the repo)")
-    return path
+from support import CLIP, REAL, REPO, need_real  # noqa: F401  (re-exported for fixtures)
 
 
 @pytest.fixture(scope="session")
@@ -60,14 +49,3 @@ def short_clip(tmp_path_factory, clip_frames) -> Path:
         for rgb in clip_frames[30:42]:
             writer.write(cv2.resize(rgb, (640, 360), interpolation=cv2.INTER_AREA))
     return path
-
-
-def count_video_frames(path: Path) -> int:
-    """Frames decodable from a video file with PyAV (0 when it cannot be opened)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            return sum(1 for _ in container.decode(video=0))
-    except av.error.FFmpegError:
-        return 0

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REAL, REPO, count_video_frames, need_real
+from support import REAL, REPO, count_video_frames, need_real
 from hdr_live.cli import main
 from hdr_live.io.pose_log import read_pose_log
 

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import CLASPED, need_real
+from support import CLASPED, need_real
 from hdr_live.eval2d import epe_px, evaluate_hands, load_ground_truth, mpjpe_mm
 from hdr_live.io.sources import InputError
 from hdr_live.joints import Side

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import count_video_frames
+from support import count_video_frames
 from hdr_live.io.pose_log import PoseLogWriter, pose_record, read_pose_log
 from hdr_live.io.sources import InputError, open_source, to_rgb
 from hdr_live.io.video_writer import Mp4Writer, VideoWriteError

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import REAL, need_real
+from support import REAL, need_real
 from hdr_live.eval2d import epe_px
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side, mirror_joints_px

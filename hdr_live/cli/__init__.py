@@ -1,7 +1,8 @@
 """Command line: ``hdr-live process``, ``hdr-live eval-2d`` and ``hdr-live live``.
 
 - :mod:`.parser`: the flags; :mod:`.options`: flags → :class:`hdr_live.config.PipelineConfig`;
-  :mod:`.commands`: the work of each sub-command; :mod:`.errors`: :class:`~.errors.CliError`.
+  :mod:`.commands`: the work of each sub-command; :mod:`.errors`: :class:`~.errors.CliError`;
+  :mod:`.quiet`: native log noise kept off stderr.
 
 Errors in the input or the models end with one line ``hdr-live: error: …`` and exit code 2;
 Ctrl-C ends with exit code 130 after closing the outputs (both stay complete up to the last
@@ -40,15 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
     from hdr_live.accel.device import DeviceError
-    from hdr_live.cli import commands
+    from hdr_live.cli import commands, evaluate
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError
     from hdr_live.weights import WeightsError
 
-    run = {"process": commands.process_command, "eval-2d": commands.eval2d_command,
+    run = {"process": commands.process_command, "eval-2d": evaluate.eval2d_command,
            "live": commands.live_command}[args.command]
     try:
         return run(args)
     except (CliError, DeviceError, InputError, VideoWriteError, WeightsError, OSError) as exc:
         print(f"hdr-live: error: {exc}", file=sys.stderr)
         return 2
+
+
+def console_main() -> int:
+    """The ``hdr-live`` console script: :func:`main` with native log noise filtered from stderr
+    (:mod:`hdr_live.cli.quiet`) unless ``--verbose`` is given."""
+    if "--verbose" not in sys.argv[1:]:
+        from hdr_live.cli.quiet import filter_native_stderr
+
+        filter_native_stderr()
+    return main()

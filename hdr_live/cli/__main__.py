@@ -2,6 +2,6 @@
 
 import sys
 
-from hdr_live.cli import main
+from hdr_live.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

@@ -1,122 +1,123 @@
-"""The work behind each CLI sub-command (parsing: :mod:`hdr_live.cli.parser`; flags → configuration:
-:mod:`hdr_live.cli.options`). Each returns the exit code."""
+"""The work behind ``hdr-live process`` and ``hdr-live live`` (parsing: :mod:`hdr_live.cli.parser`;
+flags → configuration: :mod:`hdr_live.cli.options`; ``eval-2d``: :mod:`hdr_live.cli.evaluate`).
+Each returns the exit code."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import itertools
-import math
+import dataclasses
+import glob
 import sys
+from pathlib import Path
 
-from tqdm import tqdm
-
-from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
-from hdr_live.eval2d import HandEval, evaluate_image, find_ground_truth, load_ground_truth
-from hdr_live.io.pose_log import PoseLogWriter
-from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource, open_source
-from hdr_live.io.video_writer import Mp4Writer
-from hdr_live.build import build_pipeline
 from hdr_live.cli.errors import CliError
-from hdr_live.cli.options import live_input, pipeline_config
-from hdr_live.config import App, InputKind
-from hdr_live.render import OverlayOptions, draw_overlay
+from hdr_live.cli.options import live_input, stage_choices
+from hdr_live.cli.paths import check_output_path, check_paths
+from hdr_live.config import App, config_for
+from hdr_live.io.sources import IMAGE_SUFFIXES
+from hdr_live.jobs import ClipJob, run_clip
+from hdr_live.live.settings import Smoothing
 
 
-def _check_outputs(args: argparse.Namespace, single_image: bool) -> None:
+def _smoothing(value: str) -> Smoothing | None:
+    return None if value == "auto" else Smoothing(value.replace("-", "_"))
+
+
+def _inputs(specs: list[str]) -> list[str]:
+    """The inputs with quoted globs expanded (a pattern matching nothing is an error)."""
+    out = []
+    for spec in specs:
+        if not spec.startswith("camera:") and not Path(spec).exists() and glob.has_magic(spec):
+            matches = sorted(glob.glob(spec))
+            if not matches:
+                raise CliError(f"no input matches {spec}")
+            out += matches
+        else:
+            out.append(spec)
+    return out
+
+
+def _check_single_outputs(args: argparse.Namespace, spec: str) -> None:
     if args.out is not None:
         suffix = args.out.suffix.lower()
+        single_image = Path(spec).suffix.lower() in IMAGE_SUFFIXES and Path(spec).is_file()
         if suffix in IMAGE_SUFFIXES and not single_image:
             raise CliError(f"--out {args.out}: an image output needs a single-image input")
         if suffix not in IMAGE_SUFFIXES and suffix != ".mp4":
             raise CliError(f"--out {args.out}: use .mp4 (or .png/.jpg for a single image)")
-    if args.max_frames is not None and args.max_frames < 1:
-        raise CliError("--max-frames must be at least 1")
+    outputs = {"--out": args.out, "--poses": args.poses}
+    outputs.update({f"--export {p}": p for p in args.export})
+    check_paths([spec], outputs)
+    _check_export_suffixes(args.export)
+
+
+def _check_export_suffixes(paths: list[Path]) -> None:
+    from hdr_live.export import EXPORT_SUFFIXES
+
+    for path in paths:
+        suffix = (path.suffix or path.name).lower()
+        if suffix not in EXPORT_SUFFIXES:
+            raise CliError(f"--export {path}: use one of {', '.join(EXPORT_SUFFIXES)}")
 
 
 def process_command(args: argparse.Namespace) -> int:
-    """``hdr-live process``: see the CLI help. Returns the exit code."""
-    source = open_source(args.input, folder_fps=args.fps)
-    single_image = isinstance(source, ImageSource)
-    _check_outputs(args, single_image)
-    # A folder of images is taken as a sequence (e.g. a Tzionas-style clip): tracking stays on.
-    kind = InputKind.IMAGES if single_image else (
-        InputKind.LIVE if source.is_live else InputKind.VIDEO)
-    pipeline = build_pipeline(pipeline_config(args, App.BATCH, kind))
-    print(f"hdr-live: {pipeline.description}", file=sys.stderr)
-    overlay = OverlayOptions(caption=pipeline.description)
-    image_out = args.out is not None and args.out.suffix.lower() in IMAGE_SUFFIXES
-    stats = RunStats()
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(source)
-        stack.callback(pipeline.close)
-        video = None
-        if args.out is not None and not image_out:
-            video = stack.enter_context(Mp4Writer(args.out, source.fps))
-        poses = stack.enter_context(PoseLogWriter(args.poses)) if args.poses else None
-        frames = iter(source)
-        total = source.frame_count
-        if args.max_frames is not None:
-            frames = itertools.islice(frames, args.max_frames)
-            total = min(total or args.max_frames, args.max_frames)
-        bar = tqdm(total=total, unit="frame", disable=args.no_progress or source.is_live,
-                   file=sys.stderr)
-        stack.callback(bar.close)
-
-        def on_result(result) -> None:
-            bar.update(1)
-            if image_out:
-                write_image(args.out, draw_overlay(result, None, overlay))
-
-        interrupted = False
-        try:
-            with GracefulStop() as ctrl_c:
-                run_batch(frames, pipeline, video, poses, overlay, on_result, stats,
-                          stop=lambda: ctrl_c.requested)
-            interrupted = ctrl_c.requested
-        except KeyboardInterrupt:
-            interrupted = True
-    if interrupted:
-        print(f"\nhdr-live: interrupted after {stats.frames} frames; outputs are complete up to "
-              "there", file=sys.stderr)
-        print(stats.summary())
+    """``hdr-live process``: one input with its outputs, or many into ``--out-dir``."""
+    inputs = _inputs(args.inputs)
+    job = ClipJob(input=inputs[0], choices=stage_choices(args),
+                  smoothing=_smoothing(args.smoothing), max_frames=args.max_frames,
+                  folder_fps=args.fps, progress=not args.no_progress)
+    if args.out_dir is not None or len(inputs) > 1:
+        return _process_many(args, inputs, job)
+    if args.jobs > 1 or args.ray is not None:
+        raise CliError("--jobs and --ray need --out-dir (many inputs)")
+    _check_single_outputs(args, inputs[0])
+    outcome = run_clip(dataclasses.replace(job, out=args.out, poses=args.poses,
+                                  exports=tuple(args.export)))
+    if outcome.status == "interrupted":
+        print(f"\nhdr-live: interrupted after {outcome.frames} frames; outputs are complete up "
+              "to there", file=sys.stderr)
+        print(outcome.summary)
         return 130
-    print(stats.summary())
-    if stats.frames == 0:
+    print(outcome.summary)
+    if outcome.frames == 0:
         print("hdr-live: error: no frame could be processed", file=sys.stderr)
         return 2
     return 0
 
 
-def _fmt(value: float, unit: str) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.1f} {unit}"
+def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob) -> int:
+    """Many inputs into ``--out-dir``: per clip the same task, skipped when complete."""
+    from hdr_live.many import plan, run_many, summary_table
 
-
-def eval2d_command(args: argparse.Namespace) -> int:
-    """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
-    files = find_ground_truth(args.gt_dir)
-    pipeline = build_pipeline(pipeline_config(args, App.BATCH, InputKind.IMAGES))
-    print(f"# {pipeline.description}")
-    evals: list[HandEval] = []
+    if args.out_dir is None:
+        raise CliError("several inputs need --out-dir DIR (one set of outputs per input)")
+    if args.out is not None or args.poses is not None:
+        raise CliError("with --out-dir the outputs are named per input: drop --out/--poses")
+    if any(spec.startswith("camera:") for spec in inputs):
+        raise CliError("a camera cannot be one of many inputs: process it on its own")
+    _check_export_suffixes(args.export)
+    suffixes = [(p.suffix or p.name).lower() for p in args.export]
     try:
-        for path in files:
-            gt = load_ground_truth(path)
-            for ev in evaluate_image(pipeline, gt):
-                evals.append(ev)
-                state = "found" if ev.found else "NOT FOUND"
-                print(f"{gt.image_path.name} {ev.side.value}: {state}, "
-                      f"2D EPE {_fmt(ev.epe_px, 'px')}, MPJPE {_fmt(ev.mpjpe_mm, 'mm')}"
-                      + (", SWAPPED" if ev.swapped else ""))
-    finally:
-        pipeline.close()
-    found = [e for e in evals if e.found]
-    mean_epe = sum(e.epe_px for e in found) / len(found) if found else float("nan")
-    mm = [e.mpjpe_mm for e in found if not math.isnan(e.mpjpe_mm)]
-    print(f"summary mode={args.mode}: hands found {len(found)}/{len(evals)}, "
-          f"mean 2D EPE {_fmt(mean_epe, 'px')} over found hands, "
-          f"mean MPJPE {_fmt(sum(mm) / len(mm) if mm else float('nan'), 'mm')}, "
-          f"left/right swaps {sum(e.swapped for e in evals)}")
-    return 0
+        clips = plan(inputs, args.out_dir, dataclasses.replace(template, progress=False,
+                                                      verbose=False), suffixes)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    for clip in clips:
+        j = clip.job
+        check_paths([j.input], {"--out-dir video": j.out, "--out-dir poses": j.poses,
+                                **{f"--export {p.suffix}": p for p in j.exports}})
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    mode = f"Ray at {args.ray}" if args.ray else f"{args.jobs} worker process(es)"
+    print(f"hdr-live: {len(clips)} inputs into {args.out_dir}, {mode}", file=sys.stderr)
+    try:
+        outcomes = run_many(clips, args.jobs, args.ray,
+                            lambda o: print(f"hdr-live: {o.input}: {o.status}"
+                                            + (f" ({o.message})" if o.message else ""),
+                                            file=sys.stderr))
+    except ImportError as exc:
+        raise CliError(f"--ray needs the ray extra: pip install -e '.[ray]' ({exc})") from exc
+    print(summary_table(outcomes))
+    return 2 if any(o.status == "failed" for o in outcomes) else 0
 
 
 def live_command(args: argparse.Namespace) -> int:
@@ -126,6 +127,12 @@ def live_command(args: argparse.Namespace) -> int:
         CliError: no single input, or the window's packages (the ``ui`` extra) are missing.
     """
     source = live_input(args)
+    from hdr_live.ui.qt_env import display_problem
+
+    problem = display_problem()
+    if problem:
+        raise CliError(problem)
+    _check_live_outputs(args, source)
     try:
         import open3d  # noqa: F401
         import PyQt6.QtWidgets  # noqa: F401
@@ -136,7 +143,10 @@ def live_command(args: argparse.Namespace) -> int:
     from hdr_live.live.settings import LiveSettings, Smoothing
     from hdr_live.ui.app import LiveAppOptions, run_live_app
 
-    config = pipeline_config(args, App.LIVE, source.input_kind)
+    config = config_for(stage_choices(args), App.LIVE, source.input_kind)
+    print(f"hdr-live: live {config.mode.value} (HASM {config.hasm.backend.value}, HDRM "
+          f"{config.hdrm.backend.value}) on {config.device.name} ({config.device.reason})",
+          file=sys.stderr)
     settings = LiveSettings(mode=config.mode, smoothing=Smoothing(args.smoothing),
                             crop_flow=args.flow, mirror=args.mirror)
     return run_live_app(LiveAppOptions(
@@ -144,3 +154,12 @@ def live_command(args: argparse.Namespace) -> int:
         loop=args.loop, realtime=not args.no_pace, record=args.record,
         record_dir=args.record_dir, quit_after_frames=args.quit_after_frames,
         screenshot=args.screenshot))
+
+
+def _check_live_outputs(args: argparse.Namespace, source) -> None:
+    shot = args.screenshot
+    check_paths([] if source.clip is None else [source.clip], {
+        "--record": args.record, "--screenshot": shot,
+        "--screenshot (3D view)": None if shot is None else shot.with_name(shot.stem + "_3d.png"),
+    })
+    check_output_path("--record-dir", args.record_dir / "recording.mp4")

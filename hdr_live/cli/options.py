@@ -2,7 +2,7 @@
 sub-command; and the live app's own options.
 
 The device is resolved only when a learned network is part of the pipeline (a baseline-only
-``process`` never imports PyTorch); its choice and reason go to stderr.
+``process`` never imports PyTorch).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
-import sys
 from pathlib import Path
 
-from hdr_live.accel.device import CPU, DevicePreference, resolve_device
+from hdr_live.accel.device import DevicePreference
 from hdr_live.cli.errors import CliError
-from hdr_live.config import App, HasmKind, HdrmKind, InputKind, Mode, PipelineConfig, default_config
+from hdr_live.config import (App, HasmKind, HdrmKind, InputKind, Mode, PipelineConfig,
+                             StageChoices, config_for)
 
 _CAMERA = re.compile(r"camera:(\d+)")
 
@@ -24,29 +24,31 @@ def _kind_or_auto(value: str, kind):
     return None if value == "auto" else kind(value)
 
 
+def stage_choices(args: argparse.Namespace) -> StageChoices:
+    """The shared flags (``--mode --mirrored --hasm --hdrm --device --tensorrt``) as typed
+    choices."""
+    return StageChoices(mode=Mode(args.mode), mirrored=args.mirrored,
+                        hasm=_kind_or_auto(args.hasm, HasmKind),
+                        hdrm=_kind_or_auto(args.hdrm, HdrmKind),
+                        device=DevicePreference(args.device), tensorrt=args.tensorrt)
+
+
 def pipeline_config(args: argparse.Namespace, app: App, input_kind: InputKind) -> PipelineConfig:
-    """The configuration the shared flags (``--mode --mirrored --hasm --hdrm --device
-    --tensorrt``) ask for, on top of ``app``'s defaults for ``input_kind``.
+    """The configuration the shared flags ask for, on top of ``app``'s defaults for
+    ``input_kind`` (:func:`hdr_live.config.config_for`).
 
     Raises:
         hdr_live.accel.device.DeviceError: ``--device cuda`` on a machine without CUDA.
     """
-    hasm = _kind_or_auto(args.hasm, HasmKind)
-    hdrm = _kind_or_auto(args.hdrm, HdrmKind)
-    mode = Mode(args.mode)
-    device = CPU
-    if app is App.LIVE:  # the live defaults depend on the device
-        device = resolve_device(DevicePreference(args.device))
-    config = default_config(app, input_kind, device).with_backends(hasm, hdrm)
-    config = dataclasses.replace(config, mode=mode, mirrored=args.mirrored,
-                                 tensorrt=args.tensorrt)
-    if app is App.BATCH and config.uses_learned_network:
-        config = dataclasses.replace(config, device=resolve_device(DevicePreference(args.device)))
-    if app is App.LIVE or config.uses_learned_network:
-        d = config.device
-        print(f"hdr-live: device {d.name} ({d.reason}); HASM {config.hasm.backend.value}, "
-              f"HDRM {config.hdrm.backend.value}", file=sys.stderr)
-    return config
+    return config_for(stage_choices(args), app, input_kind)
+
+
+def device_note(config: PipelineConfig) -> str:
+    """Where the learned networks run, for the one line that says which stages run ("" when
+    none is learned)."""
+    if not config.uses_learned_network:
+        return ""
+    return f" on {config.device.name} ({config.device.reason})"
 
 
 def camera_index(text: str) -> int | None:

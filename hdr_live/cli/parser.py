@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hdr_live.cli.arg_types import frame_rate, non_negative_int, positive_int
+
 
 def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
     """The flags every sub-command shares: mode, mirroring, stage backends, device."""
@@ -25,6 +27,8 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
                         "CPU, or CUDA (an error without it)")
     p.add_argument("--tensorrt", action="store_true",
                    help="compile learned networks with torch-tensorrt (CUDA, extra 'gpu')")
+    p.add_argument("--verbose", action="store_true",
+                   help="keep the native libraries' own log lines (MediaPipe, TFLite) on stderr")
 
 
 def _add_process(sub: argparse._SubParsersAction) -> None:
@@ -34,12 +38,30 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
         description="Estimate both hands' poses on every frame; write an annotated video and a "
         "JSON Lines pose log.",
     )
-    p.add_argument("input", help="video file, image file, folder of images, or camera:N")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="video file, image file, folder of images (a Tzionas-style clip too), "
+                        "or camera:N; several inputs or a quoted glob need --out-dir")
     p.add_argument("--out", type=Path, help="annotated output: .mp4 (H.264), or .png/.jpg "
                    "for a single image")
     p.add_argument("--poses", type=Path, help="pose log output (.jsonl), one line per frame")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    p.add_argument("--fps", type=float, default=30.0,
+    p.add_argument("--export", type=Path, action="append", default=[], metavar="PATH",
+                   help="export file, format from the suffix: .npz, .csv, .bvh, .glb "
+                        "(repeatable; with --out-dir give the suffix alone, e.g. .npz)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="many inputs: per input DIR/<stem>.mp4, <stem>.poses.jsonl, exports; "
+                        "inputs whose outputs are complete are skipped")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="with --out-dir: N worker processes, one pipeline each (default 1)")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="with --out-dir: run the clips on Ray ('local' starts a local "
+                        "instance with --jobs CPUs; extra 'ray')")
+    p.add_argument("--smoothing", choices=["auto", "one-euro", "one_euro", "kalman", "off"],
+                   default="auto", help="joint smoothing, the live window's filters: auto = "
+                   "One-Euro for video and camera, off for images; the raw joints stay in the "
+                   "pose log as joints_px_raw")
+    p.add_argument("--max-frames", type=positive_int, default=None,
+                   help="stop after this many frames")
+    p.add_argument("--fps", type=frame_rate, default=30.0,
                    help="frame rate given to a folder of images (default 30)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_pipeline_choices(p)
@@ -52,7 +74,11 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         description="Run the pipeline on every image with a *.gt.json beside it and print 2D EPE "
         "(px), hands found, left/right swaps and wrist-aligned MPJPE (mm) where 3D exists.",
     )
-    p.add_argument("--gt-dir", type=Path, required=True, help="folder with *.gt.json + images")
+    p.add_argument("--gt-dir", type=Path, required=True,
+                   help="folder with *.gt.json + images, or a Tzionas-style clip")
+    p.add_argument("--csv", type=Path, help="per-frame CSV of a Tzionas clip's scores")
+    p.add_argument("--fps", type=frame_rate, default=30.0,
+                   help="frame rate given to a Tzionas clip's frames (default 30)")
     _add_pipeline_choices(p)
 
 
@@ -65,7 +91,7 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", nargs="?", help="camera:N or a video file (or use --camera/--source)")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--camera", type=int, metavar="N", help="camera index, e.g. 0 (= camera:N)")
+    src.add_argument("--camera", type=non_negative_int, metavar="N", help="camera index, e.g. 0 (= camera:N)")
     src.add_argument("--source", type=Path, metavar="CLIP", help="a video played through the app")
     _add_pipeline_choices(p)
     p.add_argument("--smoothing", choices=["off", "one_euro", "kalman"], default="one_euro")
@@ -78,7 +104,7 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", type=Path, metavar="OUT.mp4", help="record from the start")
     p.add_argument("--record-dir", type=Path, default=Path("out"),
                    help="folder for recordings started with the button (default out/)")
-    p.add_argument("--quit-after-frames", type=int, metavar="N", help="close after N frames")
+    p.add_argument("--quit-after-frames", type=positive_int, metavar="N", help="close after N frames")
     p.add_argument("--screenshot", type=Path, metavar="PNG",
                    help="save the window (and PNG_3d.png) before closing")
 

@@ -1,5 +1,7 @@
 """The per-frame pose log: JSON Lines, one line per input frame, flushed as it goes.
 
+Non-finite numbers are written as ``null`` (every line is strict JSON).
+
 Schema of one line (sides are the person's own hands)::
 
     {"frame": int, "t_s": float,
@@ -7,13 +9,17 @@ Schema of one line (sides are the person's own hands)::
                                 "joints_rel_m": [[x, y, z] × 21],    # metres, wrist-relative,
                                                                      #   camera axes
                                 "visible": [bool × 21],
-                                "score": float},
+                                "score": float,
+                                # only when the joints were smoothed: the raw ones
+                                "joints_px_raw": [[x, y] × 21],
+                                "joints_rel_m_raw": [[x, y, z] × 21]},
                "right": ...}}
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,39 +27,82 @@ from hdr_live.joints import Side
 from hdr_live.types import FrameResult, HandPose
 
 
+class PoseLogError(OSError):
+    """The pose log cannot be created or written (the message names the file)."""
+
+
+def _number(value: float, digits: int) -> float | None:
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None
+
+
 def _hand_record(pose: HandPose | None) -> dict[str, Any] | None:
     if pose is None:
         return None
     return {
-        "joints_px": [[round(float(x), 2), round(float(y), 2)] for x, y in pose.joints_px],
-        "joints_rel_m": [[round(float(v), 5) for v in p] for p in pose.joints_rel_m],
+        "joints_px": [[_number(v, 2) for v in p] for p in pose.joints_px],
+        "joints_rel_m": [[_number(v, 5) for v in p] for p in pose.joints_rel_m],
         "visible": [bool(v) for v in pose.visible],
-        "score": round(float(pose.score), 4),
+        "score": _number(pose.score, 4),
     }
 
 
-def pose_record(result: FrameResult) -> dict[str, Any]:
-    """The JSON-ready record of one frame (see the module docstring for the schema)."""
+def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str, Any]:
+    """The JSON-ready record of one frame (see the module docstring for the schema).
+
+    Args:
+        result: the frame's result (smoothed, when a filter ran).
+        raw: the same frame before smoothing; its joints go beside the smoothed ones as
+            ``joints_px_raw`` / ``joints_rel_m_raw`` (None: no filter ran, no raw keys).
+    """
+    hands = {side.value: _hand_record(result.poses.get(side)) for side in Side}
+    if raw is not None:
+        for side in Side:
+            pose, before = hands[side.value], raw.poses.get(side)
+            if pose is not None and before is not None:
+                pose["joints_px_raw"] = [[_number(v, 2) for v in p] for p in before.joints_px]
+                pose["joints_rel_m_raw"] = [[_number(v, 5) for v in p]
+                                            for p in before.joints_rel_m]
     return {
         "frame": int(result.frame.index),
-        "t_s": round(float(result.frame.t_capture_s), 6),
-        "hands": {side.value: _hand_record(result.poses.get(side)) for side in Side},
+        "t_s": _number(result.frame.t_capture_s, 6),
+        "hands": hands,
     }
+
+
+def _open_log(path: Path):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise PoseLogError(f"cannot create pose log {path}: {exc.strerror or exc}") from exc
 
 
 class PoseLogWriter:
-    """Appends one JSON line per frame and flushes it at once (nothing is lost on a crash)."""
+    """Appends one JSON line per frame and flushes it at once (nothing is lost on a crash).
+
+    Raises:
+        PoseLogError: the file cannot be created (its folder is created when missing).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "w", encoding="utf-8")
+        self._file = _open_log(self.path)
         self.lines_written = 0
 
-    def write(self, result: FrameResult) -> None:
-        """Write and flush the line for ``result``."""
-        self._file.write(json.dumps(pose_record(result), separators=(",", ":")) + "\n")
-        self._file.flush()
+    def write(self, result: FrameResult, raw: FrameResult | None = None) -> None:
+        """Write and flush the line for ``result`` (with ``raw``'s joints beside, see
+        :func:`pose_record`).
+
+        Raises:
+            PoseLogError: the line cannot be written (e.g. the disk is full).
+        """
+        line = json.dumps(pose_record(result, raw), separators=(",", ":"), allow_nan=False)
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as exc:
+            raise PoseLogError(f"cannot write pose log {self.path}: {exc.strerror or exc}") from exc
         self.lines_written += 1
 
     def close(self) -> None:

@@ -2,12 +2,13 @@
 
 Every source is an iterable of :class:`~hdr_live.types.Frame` (RGB uint8) and a context manager.
 Problems with the input raise :class:`InputError` (one clear line) or, for a single bad image in a
-folder, are skipped with a warning.
+folder or a damaged packet in a video, are skipped with a warning that counts them.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -20,6 +21,11 @@ from hdr_live.types import Frame
 _log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
+
+#: Frame rate assumed when a file's own is missing or outside [1, 1000] frames per second.
+DEFAULT_FPS = 30.0
+#: Demuxing gives up after this many errors in a row (a file damaged beyond its index).
+MAX_DEMUX_ERRORS_IN_A_ROW = 64
 
 
 class InputError(RuntimeError):
@@ -45,39 +51,81 @@ class FrameSource(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def to_rgb(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Turn an OpenCV image (BGR, BGRA, grayscale; 8 or 16 bit) into (H, W, 3) uint8 RGB.
+def check_frame_rate(fps: float) -> float:
+    """``fps`` as a float when it is a finite number > 0 (frames per second).
 
     Raises:
-        InputError: an unsupported shape or dtype.
+        InputError: zero, negative, NaN, infinite or not a number.
     """
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        raise InputError(f"frame rate must be a number, got {fps!r}") from None
+    if not (math.isfinite(value) and value > 0.0):
+        raise InputError(f"frame rate must be a finite number > 0, got {fps!r}")
+    return value
+
+
+def check_input_file(path: Path) -> Path:
+    """``path`` when it is an existing regular file (not a folder, device, pipe or socket).
+
+    Raises:
+        InputError: missing, or not a regular file (e.g. ``/dev/null``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    if not path.is_file():
+        raise InputError(f"not a regular file: {path}")
+    return path
+
+
+def _float_to_uint8(image: np.ndarray) -> np.ndarray:
+    """Floats in [0, 1] (or [0, 255] when the finite maximum exceeds 1) → uint8; NaN → 0."""
+    image = np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)
+    scale = 255.0 if image.size and float(image.max()) <= 1.0 else 1.0
+    return np.clip(image * scale, 0, 255).round().astype(np.uint8)
+
+
+def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image
     if image.dtype == np.uint16:
-        image = (image / 257.0).round().astype(np.uint8)
-    elif image.dtype in (np.float32, np.float64):
-        image = np.clip(image * 255.0 if image.max() <= 1.0 else image, 0, 255).astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise InputError(f"{name}: unsupported pixel type {image.dtype}")
-    if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
+        return (image / 257.0).round().astype(np.uint8)
+    if np.issubdtype(image.dtype, np.floating):
+        return _float_to_uint8(image)
+    raise InputError(f"{name}: unsupported pixel type {image.dtype}")
+
+
+def to_rgb(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Turn an OpenCV image (BGR, BGRA, grayscale; 8 or 16 bit, or float) into (H, W, 3) uint8 RGB.
+
+    Float images are taken as [0, 1] when their finite maximum is at most 1, else as [0, 255];
+    NaN and infinities become 0.
+
+    Raises:
+        InputError: an unsupported shape (not (H, W), (H, W, 1|3|4), or an empty side) or dtype.
+    """
+    channels = image.shape[2] if image.ndim == 3 else 1
+    if image.ndim not in (2, 3) or channels not in (1, 3, 4) or 0 in image.shape:
+        raise InputError(f"{name}: unsupported image shape {image.shape}")
+    image = _to_uint8(image, name)
+    if channels == 1:
         return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2RGB)
-    if image.ndim == 3 and image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if image.ndim == 3 and image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
-    raise InputError(f"{name}: unsupported image shape {image.shape}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB if channels == 3 else cv2.COLOR_BGRA2RGB)
 
 
 def read_image(path: Path) -> np.ndarray:
     """Read an image file as (H, W, 3) uint8 RGB.
 
     Raises:
-        InputError: missing, unreadable or too small.
+        InputError: missing, not a regular file, unreadable or too small.
     """
-    if not path.is_file():
-        raise InputError(f"no such file: {path}")
+    check_input_file(path)
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(f"cannot decode image: {path}")
-    if min(image.shape[:2]) < 2:
+    if image.ndim < 2 or min(image.shape[:2]) < 2:
         raise InputError(f"image too small: {path} {image.shape}")
     return to_rgb(image, str(path))
 
@@ -111,16 +159,19 @@ class ImageFolderSource(_Closing):
     """Images of a folder in name order; ``t_capture_s`` = index / ``fps``.
 
     Unreadable files are skipped with a warning (their index is not reused).
+
+    Raises:
+        InputError: no image in the folder, or ``fps`` is not a finite number > 0.
     """
 
     is_live = False
 
-    def __init__(self, folder: Path, fps: float = 30.0) -> None:
+    def __init__(self, folder: Path, fps: float = DEFAULT_FPS) -> None:
+        self.fps = check_frame_rate(fps)
         self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self.paths:
             raise InputError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {folder}")
         self.frame_count = len(self.paths)
-        self.fps = fps
 
     def __iter__(self) -> Iterator[Frame]:
         for i, path in enumerate(self.paths):
@@ -132,54 +183,148 @@ class ImageFolderSource(_Closing):
             yield Frame(rgb, i, i / self.fps)
 
 
-class VideoFileSource(_Closing):
-    """Frames of a video file, decoded by OpenCV; ``t_capture_s`` is the presentation time.
+class _StreamClock:
+    """Presentation times in seconds from a stream's own timestamps: never negative, always
+    increasing; a missing, non-finite or backward time becomes the previous one + 1 / ``fps``."""
 
-    A video that ends before its header's frame count (truncated) ends with a warning.
+    def __init__(self, time_base, origin_pts: int | None, fps: float) -> None:
+        self._time_base = float(time_base) if time_base else None
+        self._origin = origin_pts
+        self._step = 1.0 / fps
+        self._last: float | None = None
+
+    def _raw_s(self, pts: int | None) -> float | None:
+        if pts is None or self._time_base is None:
+            return None
+        origin = self._origin if self._origin is not None else pts
+        self._origin = origin
+        return (pts - origin) * self._time_base
+
+    def time_s(self, pts: int | None) -> float:
+        """Seconds since the stream's start for a frame with presentation time ``pts``."""
+        t = self._raw_s(pts)
+        if self._last is None:
+            t = max(t, 0.0) if t is not None and math.isfinite(t) else 0.0
+        elif t is None or not math.isfinite(t) or t <= self._last:
+            t = self._last + self._step
+        self._last = t
+        return t
+
+
+def _open_container(path: Path):
+    import av
+
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot open video (not a video or unsupported codec): {path}") from exc
+    if not container.streams.video:
+        container.close()
+        raise InputError(f"no video stream in {path}")
+    return container
+
+
+def _nominal_fps(stream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate):
+        if rate and 1.0 <= float(rate) <= 1000.0:
+            return float(rate)
+    return DEFAULT_FPS
+
+
+class VideoFileSource(_Closing):
+    """Frames of a video file decoded with PyAV; ``t_capture_s`` is the presentation time.
+
+    Damage is survived: an undecodable packet or frame is skipped and counted (one warning at
+    the end gives the count) and decoding goes on with the next one. ``t_capture_s`` comes from
+    the stream's own presentation times, relative to its start: never negative and always
+    increasing (see :class:`_StreamClock`). ``Frame.index`` counts the frames decoded before it,
+    so skipped packets take no index. A video that ends before its header's frame count
+    (truncated) ends with a warning.
+
+    Raises:
+        InputError: missing, not a regular file, not a video, or no decodable frame at all.
     """
 
     is_live = False
 
     def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise InputError(f"no such file: {path}")
-        self.path = path
-        self._cap = cv2.VideoCapture(str(path))
-        if not self._cap.isOpened():
-            raise InputError(f"cannot open video (not a video or unsupported codec): {path}")
-        ok, first = self._cap.read()
-        if not ok or first is None:
-            self._cap.release()
-            raise InputError(f"video has no readable frames: {path}")
-        self._first = first
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1.0 <= fps <= 1000.0 else 30.0
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.frame_count = count if count > 0 else None
+        self.path = check_input_file(Path(path))
+        self._container = _open_container(self.path)
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self.fps = _nominal_fps(self._stream)
+        self.frame_count = int(self._stream.frames) or None
+        #: Packets or frames skipped as undecodable so far.
+        self.skipped = 0
+        self._decoded = self._rgb_frames()
+        self._first = next(self._decoded, None)
+        if self._first is None:
+            self.close()
+            raise InputError(f"video has no readable frames: {self.path}")
 
-    def _time_s(self, index: int) -> float:
-        ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-        return ms / 1000.0 if index == 0 or ms > 0 else index / self.fps
+    def _packets(self):
+        import av
+
+        errors = 0
+        while errors < MAX_DEMUX_ERRORS_IN_A_ROW:
+            try:
+                for packet in self._container.demux(self._stream):
+                    errors = 0
+                    yield packet
+                return
+            except av.error.FFmpegError:
+                errors, self.skipped = errors + 1, self.skipped + 1
+        yield None  # given up on the file: flush the decoder
+
+    def _decode(self, packet) -> list:
+        import av
+
+        try:
+            return list(packet.decode() if packet is not None else self._stream.decode(None))
+        except av.error.FFmpegError:
+            self.skipped += 1
+            return []
+
+    def _rgb_frames(self) -> Iterator[tuple[np.ndarray, int | None]]:
+        import av
+
+        for packet in self._packets():
+            for frame in self._decode(packet):
+                try:
+                    rgb = frame.to_ndarray(format="rgb24")
+                except (av.error.FFmpegError, ValueError):
+                    rgb = None
+                if rgb is None or min(rgb.shape[:2]) < Frame.MIN_SIDE_PX:
+                    self.skipped += 1  # undecodable, or too small to be a Frame
+                    continue
+                yield rgb, frame.pts
 
     def __iter__(self) -> Iterator[Frame]:
         if self._first is None:
             raise InputError(f"video {self.path} can be read only once")
-        image, index, last_t = self._first, 0, -1.0
-        self._first = None
-        while image is not None:
-            t = self._time_s(index)
-            t = t if t > last_t else last_t + 1.0 / self.fps  # keep time strictly increasing
-            yield Frame(to_rgb(image, str(self.path)), index, t)
-            last_t, index = t, index + 1
-            ok, image = self._cap.read()
-            image = image if ok else None
-        if self.frame_count is not None and index < self.frame_count:
-            _log.warning(
-                "%s: ended after %d of %d frames (truncated?)", self.path, index, self.frame_count
-            )
+        clock = _StreamClock(self._stream.time_base, self._stream.start_time, self.fps)
+        first, self._first = self._first, None
+        index = 0
+        for rgb, pts in _chain(first, self._decoded):
+            yield Frame(np.ascontiguousarray(rgb), index, clock.time_s(pts))
+            index += 1
+        self._warn_at_end(index)
+
+    def _warn_at_end(self, decoded: int) -> None:
+        of = f" of {self.frame_count}" if self.frame_count is not None else ""
+        if self.skipped:
+            _log.warning("%s: skipped %d undecodable packet(s) or frame(s) (damaged or truncated "
+                         "file?); %d%s frames decoded", self.path, self.skipped, decoded, of)
+        elif self.frame_count is not None and decoded < self.frame_count:
+            _log.warning("%s: ended after %d%s frames (truncated?)", self.path, decoded, of)
 
     def close(self) -> None:
-        self._cap.release()
+        self._container.close()
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 class CameraSource(_Closing):
@@ -199,7 +344,7 @@ class CameraSource(_Closing):
             self._cap.release()
             raise InputError(f"camera {index} cannot be opened (no such device or busy)")
         fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
+        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else DEFAULT_FPS
 
     def __iter__(self) -> Iterator[Frame]:
         index, last_ok = 0, time.monotonic()
@@ -221,23 +366,32 @@ class CameraSource(_Closing):
         self._cap.release()
 
 
-def open_source(spec: str, folder_fps: float = 30.0) -> FrameSource:
+def _open_camera(spec: str) -> CameraSource:
+    try:
+        index = int(spec.split(":", 1)[1])
+    except ValueError:
+        raise InputError(f"bad camera spec {spec!r}: use camera:N, e.g. camera:0") from None
+    if index < 0:
+        raise InputError(f"bad camera spec {spec!r}: N must be 0 or more")
+    return CameraSource(index)
+
+
+def open_source(spec: str, folder_fps: float = DEFAULT_FPS) -> FrameSource:
     """Open ``spec``: ``camera:N``, a folder of images, an image file, or a video file.
 
     Raises:
-        InputError: the input does not exist or cannot be read.
+        InputError: the input does not exist, is not a regular file or folder (a device, pipe
+            or socket), cannot be read, or ``folder_fps`` is not a finite number > 0 for a
+            folder.
     """
     if spec.startswith("camera:"):
-        try:
-            index = int(spec.split(":", 1)[1])
-        except ValueError:
-            raise InputError(f"bad camera spec {spec!r}: use camera:N, e.g. camera:0") from None
-        return CameraSource(index)
+        return _open_camera(spec)
     path = Path(spec)
     if path.is_dir():
         return ImageFolderSource(path, folder_fps)
     if not path.exists():
         raise InputError(f"no such file or folder: {path}")
+    check_input_file(path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(path)
     return VideoFileSource(path)

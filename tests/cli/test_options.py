@@ -10,7 +10,7 @@ import pytest
 
 from hdr_live.accel.device import CPU
 from hdr_live.cli.errors import CliError
-from hdr_live.cli.options import camera_index, live_input, pipeline_config
+from hdr_live.cli.options import camera_index, device_note, live_input, pipeline_config
 from hdr_live.cli.parser import build_parser
 from hdr_live.config import App, HasmKind, HdrmKind, InputKind, Mode, default_config
 
@@ -38,12 +38,11 @@ def test_batch_flags_become_the_batch_defaults_with_the_choices_laid_over():
     assert dataclasses.replace(auto, device=CPU) == default_config(App.BATCH, InputKind.IMAGES)
 
 
-def test_live_auto_backends_follow_the_live_defaults(capsys):
+def test_live_auto_backends_follow_the_live_defaults():
     config = pipeline_config(_args("live", "camera:0", "--device", "cpu"), App.LIVE,
                              InputKind.LIVE)
     assert dataclasses.replace(config, device=CPU) == default_config(App.LIVE, InputKind.LIVE)
     assert config.hasm.backend is HasmKind.BASELINE and config.hdrm.backend is HdrmKind.BASELINE
-    assert "HASM baseline" in capsys.readouterr().err
     learned = pipeline_config(_args("live", "camera:0", "--device", "cpu", "--hasm", "learned",
                                     "--mode", "hdr"), App.LIVE, InputKind.LIVE)
     assert learned.hasm.backend is HasmKind.LEARNED and learned.mode is Mode.HDR
@@ -70,3 +69,11 @@ def test_live_needs_exactly_one_input(argv):
 def test_camera_index_parses_only_camera_n():
     assert camera_index("camera:0") == 0 and camera_index(" camera:12 ") == 12
     assert camera_index("camera:x") is None and camera_index("video.mp4") is None
+
+
+def test_the_device_is_named_only_when_a_learned_network_runs():
+    learned = pipeline_config(_args("process", "x.mp4"), App.BATCH, InputKind.VIDEO)
+    assert device_note(learned).startswith(" on cpu (")
+    baseline = pipeline_config(_args("process", "x.mp4", "--hasm", "baseline"), App.BATCH,
+                               InputKind.VIDEO)
+    assert device_note(baseline) == ""

@@ -130,7 +130,6 @@ class LandmarkHasmBaseline:
     ) -> None:
         if detect_max_side_px is not None and detect_max_side_px < 32:
             raise ValueError(f"detect_max_side_px must be >= 32, got {detect_max_side_px}")
-        self._detector_options = detector_options
         self._detector = MediaPipeHands(detector_options)
         self._tracking = tracking
         self._detect_max_side_px = detect_max_side_px
@@ -206,8 +205,7 @@ class LandmarkHasmBaseline:
     def reset(self) -> None:
         self._held = {Side.LEFT: 0, Side.RIGHT: 0}
         self._skip = _SkipState()
-        self._detector.close()
-        self._detector = MediaPipeHands(self._detector_options)
+        self._detector.reset()
 
     def close(self) -> None:
         self._detector.close()

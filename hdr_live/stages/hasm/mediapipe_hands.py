@@ -60,13 +60,23 @@ class MediaPipeHands:
         import mediapipe as mp  # heavy import, only when used
 
         self.options = options
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=options.static_image_mode,
+        self._solution = mp.solutions.hands.Hands
+        self._hands = self._new_graph()
+
+    def _new_graph(self):
+        o = self.options
+        return self._solution(
+            static_image_mode=o.static_image_mode,
             max_num_hands=2,
-            model_complexity=options.model_complexity,
-            min_detection_confidence=options.min_detection_confidence,
-            min_tracking_confidence=options.min_tracking_confidence,
+            model_complexity=o.model_complexity,
+            min_detection_confidence=o.min_detection_confidence,
+            min_tracking_confidence=o.min_tracking_confidence,
         )
+
+    def reset(self) -> None:
+        """Forget the hands MediaPipe tracks from frame to frame (a new sequence): a new graph."""
+        self._hands.close()
+        self._hands = self._new_graph()
 
     def detect(self, frame: Frame) -> list[HandDetection]:
         """Hands in ``frame``, at most one per side.

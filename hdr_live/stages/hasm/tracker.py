@@ -110,7 +110,8 @@ class HandPriorTracker:
         self._flow = None if options.flow is None else JointFlow(options.flow)
 
     def reset(self) -> None:
-        """Forget all tracks (and the flow's previous frame)."""
+        """Forget all tracks, the detector's own tracking and the flow's previous frame."""
+        self.detector.reset()
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import CLASPED, SINGLE_RIGHT, need_real
+from support import CLASPED, SINGLE_RIGHT, need_real
 from hdr_live.eval2d import epe_px, load_ground_truth
 from hdr_live.io.sources import read_image
 from hdr_live.joints import Side

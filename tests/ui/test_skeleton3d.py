@@ -15,7 +15,7 @@ from hdr_live.ui.skeleton3d import (
     fit_distance_m,
     skeleton_mesh,
 )
-from test_live_session import hand_joints
+from support import hand_joints
 
 
 def _pose(side: Side, center, scale=1.0) -> HandPose:

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import count_video_frames
+from support import count_video_frames
 from hdr_live.cli import main
 
 LIVENESS_S = 60.0  # bound for "did not hang" (model loading included), not a speed claim

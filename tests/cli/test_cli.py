@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import REAL, count_video_frames, need_real
+from support import REAL, count_video_frames, need_real
 from hdr_live.cli import main
 from hdr_live.io.pose_log import read_pose_log
 

@@ -11,98 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import count_video_frames
+from support import CLIP_CONFIG, LIVENESS_S, H, W, Factory, count_video_frames, fake_result, gen_frames
 from hdr_live.io.sources import InputError
-from hdr_live.joints import Side
 from hdr_live.live.settings import LiveSettings, Smoothing
 from hdr_live.live.processor import LiveProcessor
 from hdr_live.live.recorder import LiveRecorder
 from hdr_live.live.session import LiveSession, SessionOptions
 from hdr_live.live.sources import looped_video, paced
 from hdr_live.config import Mode
-from hdr_live.pipeline import PreparedFrame
-from hdr_live.types import HandGeometry
-from hdr_live.stages.hasm.silhouette import masks_from_joints
-from hdr_live.types import Frame, FrameResult, HandPose, Hands, StageTimings
-from hdr_live.config import App, InputKind, PipelineConfig, default_config
-
-LIVENESS_S = 15.0  # bound for "did not hang", not a speed requirement
-H, W = 120, 160
-
-CLIP = default_config(App.LIVE, InputKind.VIDEO)  # a clip played live: no frame dropped
-
-
-def hand_joints(center: tuple[float, float], scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """(21, 2) px and (21, 3) m of an upright open hand, wrist at the bottom."""
-    px, rel = [np.zeros(2)], [np.zeros(3)]
-    for f, angle in enumerate(np.deg2rad([-50, -20, -5, 10, 25])):
-        d = np.array([np.sin(angle), -np.cos(angle)])
-        for k in range(1, 5):
-            px.append(d * 9.0 * k * scale)
-            rel.append(np.r_[d * 0.02 * k, 0.001 * f])
-    return np.array(px) + np.asarray(center), np.array(rel)
-
-
-def fake_result(frame: Frame, label: str) -> FrameResult:
-    """Two hands drifting with the frame index; masks from their joints."""
-    poses, geoms = Hands(), Hands()
-    for side, x in ((Side.RIGHT, 50.0), (Side.LEFT, 110.0)):
-        px, rel = hand_joints((x + frame.index % 5, 90.0))
-        poses = poses.with_side(side, HandPose(side, px, rel, np.ones(21, bool), 0.9))
-        geoms = geoms.with_side(side, HandGeometry(px, rel))
-    masks = masks_from_joints(geoms, frame.height, frame.width)
-    return FrameResult(frame, masks, Hands(), poses, StageTimings(hasm_ms=1.0))
-
-
-class FakePipeline:
-    """A StagedPipeline test double; records its calls."""
-
-    def __init__(self, config: PipelineConfig, log: list[str]) -> None:
-        self.config, self.log = config, log
-        self.description = f"fake {config.mode.value} mirror={config.mirrored}"
-        self.frames_seen: list[np.ndarray] = []
-        self.closed = 0
-
-    def prepare(self, frame: Frame) -> PreparedFrame:
-        self.frames_seen.append(frame.rgb)
-        return PreparedFrame(frame, None, 0.0)
-
-    def finish(self, prepared: PreparedFrame) -> FrameResult:
-        return fake_result(prepared.frame, self.description)
-
-    def process(self, frame: Frame) -> FrameResult:
-        return self.finish(self.prepare(frame))
-
-    def reset(self) -> None:
-        self.log.append("reset")
-
-    def close(self) -> None:
-        self.closed += 1
-        self.log.append(f"close {self.description}")
-
-
-class Factory:
-    def __init__(self) -> None:
-        self.log: list[str] = []
-        self.made: list[FakePipeline] = []
-
-    def __call__(self, config: PipelineConfig) -> FakePipeline:
-        pipe = FakePipeline(config, self.log)
-        self.made.append(pipe)
-        return pipe
-
-
-def gen_frames(n: int, live: bool = False) -> Iterator[Frame]:
-    rng = np.random.default_rng(1)
-    for i in range(n):
-        rgb = rng.integers(0, 255, (H, W, 3), dtype=np.uint8)
-        rgb[:, : W // 2] = 40  # left half dark: mirroring is visible
-        yield Frame(rgb, i, i / 30.0)
-
+from hdr_live.types import Frame
 
 def test_file_session_delivers_every_frame_and_records_a_playable_mp4(tmp_path: Path) -> None:
     factory = Factory()
-    session = LiveSession(gen_frames(25), 30.0, config=CLIP, factory=factory)
+    session = LiveSession(gen_frames(25), 30.0, config=CLIP_CONFIG, factory=factory)
     out = tmp_path / "rec.mp4"
     session.start_recording(out)
     seen = []
@@ -128,7 +49,7 @@ def test_stop_recording_mid_run_leaves_a_complete_file(tmp_path: Path) -> None:
                 assert gate.wait(LIVENESS_S)
             yield f
 
-    session = LiveSession(frames(), 30.0, config=CLIP, factory=Factory())
+    session = LiveSession(frames(), 30.0, config=CLIP_CONFIG, factory=Factory())
     out = tmp_path / "part.mp4"
     session.start_recording(out)
     session.start()
@@ -145,7 +66,7 @@ def test_stop_recording_mid_run_leaves_a_complete_file(tmp_path: Path) -> None:
 
 def test_switching_settings_builds_a_new_pipeline_closes_the_old_and_loses_no_frame() -> None:
     factory = Factory()
-    processor = LiveProcessor(LiveSettings(), CLIP, factory)
+    processor = LiveProcessor(LiveSettings(), CLIP_CONFIG, factory)
     frames = list(gen_frames(6))
     out = []
     for f in frames[:3]:

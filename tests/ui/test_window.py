@@ -9,16 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import count_video_frames
-from hdr_live.live.settings import Smoothing
-from hdr_live.live.session import LiveSession
 from hdr_live.config import Mode
-from test_live_session import Factory, gen_frames
-from hdr_live.config import App, InputKind, default_config
+from hdr_live.live.session import LiveSession
+from hdr_live.live.settings import Smoothing
+from support import CLIP_CONFIG, Factory, count_video_frames, gen_frames
 
 LIVENESS_S = 15.0
-
-CLIP = default_config(App.LIVE, InputKind.VIDEO)  # a clip played live: no frame dropped
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +51,7 @@ def test_window_shows_results_controls_and_records(qapp, tmp_path: Path) -> None
     from hdr_live.ui.window import LiveWindow
 
     factory = Factory()
-    session = LiveSession(gen_frames(60), 30.0, config=CLIP, factory=factory)
+    session = LiveSession(gen_frames(60), 30.0, config=CLIP_CONFIG, factory=factory)
     window = LiveWindow(session, record_dir=tmp_path)
     window.resize(1200, 800)
     window.show()

@@ -1,0 +1,110 @@
+"""The Python API, in MediaPipe's spirit: one tracker object built from the one configuration.
+
+    import hdr_live
+
+    config = hdr_live.PipelineConfig(input_kind=hdr_live.InputKind.VIDEO)
+    with hdr_live.HandTracker(config) as tracker:
+        for result in tracker.track("clip.mp4"):
+            right = result.poses.right          # a HandPose or None
+            if right is not None:
+                print(result.frame.index, right.joints_px[8], right.score)
+
+Each result is a :class:`hdr_live.types.FrameResult`: per hand (the person's own ``left`` /
+``right``) ``joints_px`` (21, 2) frame pixels, ``joints_rel_m`` (21, 3) wrist-relative metres in
+camera axes, ``visible`` (21,) and ``score``; the four masks, the restored crops and the per-stage
+``timings`` (ms). Joint order: 0 wrist, 1–4 thumb CMC→tip, …, 17–20 pinky.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from hdr_live.build import build_pipeline
+from hdr_live.config import PipelineConfig
+from hdr_live.io.inputs import open_input
+from hdr_live.temporal.smoothing import PoseSmoother, SmootherOptions
+from hdr_live.types import Frame, FrameResult
+
+
+class HandTracker:
+    """Both hands' poses, frame after frame (see the module docstring).
+
+    Args:
+        config: the pipeline's configuration; its ``input_kind`` says whether frames given to
+            :meth:`process` are unrelated stills (``IMAGES``) or a sequence (``VIDEO``/``LIVE``).
+        smoothing: a temporal filter for the joints (:class:`~hdr_live.temporal.smoothing.
+            SmootherOptions`, e.g. ``hdr_live.Smoothing.ONE_EURO.smoother_options()``), or None
+            for the raw joints. Ignored for stills.
+
+    Raises:
+        hdr_live.weights.WeightsError: a model file is missing or corrupt.
+    """
+
+    def __init__(self, config: PipelineConfig = PipelineConfig(),
+                 smoothing: SmootherOptions | None = None) -> None:
+        self.config = config
+        self._pipeline = build_pipeline(config)
+        self._smoothing = smoothing if config.input_kind.tracks else None
+        self._smoother = None if self._smoothing is None else PoseSmoother(self._smoothing)
+        self._next_index = 0
+
+    @property
+    def description(self) -> str:
+        """The stages that run, e.g. ``hdr (HASM learned-segformer, HDRM baseline-inpaint, …)``."""
+        return self._pipeline.description
+
+    def process(self, rgb: np.ndarray, t_s: float | None = None) -> FrameResult:
+        """The hands in one frame.
+
+        Args:
+            rgb: (H, W, 3) uint8 RGB image, H and W ≥ 2.
+            t_s: capture time in seconds (increasing within a sequence); None = the frame's
+                index over 30 fps.
+
+        Raises:
+            ValueError: ``rgb`` is not an (H, W, 3) uint8 array, or ``t_s`` is not finite.
+        """
+        index = self._next_index
+        t = index / 30.0 if t_s is None else float(t_s)
+        if not np.isfinite(t):
+            raise ValueError(f"t_s must be a finite number of seconds, got {t_s}")
+        result = self._pipeline.process(Frame(rgb, index, t))
+        self._next_index += 1
+        return result if self._smoother is None else self._smoother.apply(result)
+
+    def track(self, source: str | Path, max_frames: int | None = None,
+              folder_fps: float = 30.0) -> Iterator[FrameResult]:
+        """Results for every frame of ``source``: a video file, an image, a folder of images
+        (a sequence in name order, timed at ``folder_fps``) or ``"camera:N"``; the tracker is
+        reset first, so each source is a new sequence.
+
+        Raises:
+            hdr_live.io.sources.InputError: the source cannot be opened or read.
+        """
+        self.reset()
+        with open_input(str(source), folder_fps=folder_fps) as frames:
+            for frame in itertools.islice(frames, max_frames):
+                result = self._pipeline.process(frame)
+                yield result if self._smoother is None else self._smoother.apply(result)
+
+    def reset(self) -> None:
+        """Start a new sequence: forget the tracked hands and the filters."""
+        self._pipeline.reset()
+        self._next_index = 0
+        if self._smoothing is not None:
+            self._smoother = PoseSmoother(self._smoothing)
+
+    def close(self) -> None:
+        """Release the models (also done by ``with``)."""
+        self._pipeline.close()
+
+    def __enter__(self) -> HandTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -1,0 +1,153 @@
+"""Many clips at once: one :class:`~hdr_live.jobs.ClipJob` per input with its outputs in one
+folder, run one after the other, in ``workers`` processes (one pipeline each), or on Ray; the
+per-clip task is :func:`hdr_live.jobs.run_clip` in all three.
+
+A clip's outputs count as complete when its marker ``<stem>.done.json`` exists (written last,
+atomically, with the clip's outcome); a run skips complete clips, so an interrupted run resumes
+where it stopped. A clip that fails is reported and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from hdr_live.jobs import ClipJob, ClipOutcome, run_clip
+
+#: What a planned job's outputs are called, by kind (``<stem>`` + suffix).
+VIDEO_SUFFIX, POSES_SUFFIX, MARKER_SUFFIX = ".mp4", ".poses.jsonl", ".done.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedClip:
+    """A job and the marker that says its outputs are complete."""
+
+    job: ClipJob
+    marker: Path
+
+
+def plan(inputs: Sequence[str], out_dir: Path, template: ClipJob,
+         export_suffixes: Sequence[str] = ()) -> list[PlannedClip]:
+    """One job per input, its outputs ``out_dir/<stem>.mp4``, ``<stem>.poses.jsonl`` and
+    ``<stem><suffix>`` per export suffix; other settings from ``template``.
+
+    Raises:
+        ValueError: two inputs share a stem (their outputs would collide), naming both.
+    """
+    seen: dict[str, str] = {}
+    planned = []
+    for spec in inputs:
+        stem = Path(spec).stem or Path(spec).name
+        if stem in seen:
+            raise ValueError(f"{seen[stem]} and {spec} would write the same outputs "
+                             f"({out_dir / stem}.*): rename one or run them separately")
+        seen[stem] = spec
+        job = dataclasses.replace(
+            template, input=spec, out=out_dir / f"{stem}{VIDEO_SUFFIX}",
+            poses=out_dir / f"{stem}{POSES_SUFFIX}",
+            exports=tuple(out_dir / f"{stem}{s}" for s in export_suffixes))
+        planned.append(PlannedClip(job, out_dir / f"{stem}{MARKER_SUFFIX}"))
+    return planned
+
+
+def run_and_mark(clip: PlannedClip) -> ClipOutcome:
+    """:func:`run_clip`, then the marker when it finished (the task each worker runs); an error
+    becomes a ``failed`` outcome with its one-line message."""
+    try:
+        outcome = run_clip(clip.job)
+    except (OSError, ValueError, RuntimeError) as exc:  # InputError, WeightsError, … included
+        return ClipOutcome(clip.job.input, "failed", message=str(exc))
+    if outcome.status == "done" and outcome.frames > 0:
+        tmp = clip.marker.with_name(f".{clip.marker.name}.{os.getpid()}.part")
+        tmp.write_text(json.dumps(dataclasses.asdict(outcome), indent=1), encoding="utf-8")
+        os.replace(tmp, clip.marker)
+    return outcome
+
+
+def run_many(clips: Sequence[PlannedClip], workers: int = 1, ray_address: str | None = None,
+             on_outcome: Callable[[ClipOutcome], None] | None = None) -> list[ClipOutcome]:
+    """Run the clips not yet complete; returns one outcome per clip, in the given order.
+
+    Args:
+        clips: the planned clips (:func:`plan`).
+        workers: worker processes (1 = in this process, one after the other).
+        ray_address: run on Ray instead (``"local"`` starts a local instance with ``workers``
+            CPUs; otherwise the address of an existing cluster, as ``ray.init`` takes it).
+        on_outcome: called with each outcome as it arrives.
+
+    Raises:
+        ImportError: Ray asked for but not installed (the ``ray`` extra).
+    """
+    outcomes: dict[int, ClipOutcome] = {}
+    todo = []
+    for i, clip in enumerate(clips):
+        if clip.marker.is_file():
+            outcomes[i] = ClipOutcome(clip.job.input, "skipped", message="outputs complete")
+        else:
+            todo.append(i)
+    report = on_outcome or (lambda _: None)
+    for outcome in outcomes.values():
+        report(outcome)
+    jobs = [clips[i] for i in todo]
+    if ray_address is not None:
+        results = _on_ray(jobs, workers, ray_address, report)
+    elif workers > 1 and len(jobs) > 1:
+        results = _in_processes(jobs, workers, report)
+    else:
+        results = []
+        for clip in jobs:
+            results.append(run_and_mark(clip))
+            report(results[-1])
+    outcomes.update(zip(todo, results))
+    return [outcomes[i] for i in range(len(clips))]
+
+
+def _in_processes(jobs: Sequence[PlannedClip], workers: int,
+                  report: Callable[[ClipOutcome], None]) -> list[ClipOutcome]:
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked threads
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(run_and_mark, clip) for clip in jobs]
+        for future in concurrent.futures.as_completed(futures):
+            report(future.result())
+        return [f.result() for f in futures]
+
+
+def _on_ray(jobs: Sequence[PlannedClip], workers: int, address: str,
+            report: Callable[[ClipOutcome], None]) -> list[ClipOutcome]:
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        if address == "local":
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=1)(run_and_mark)
+        refs = [task.remote(clip) for clip in jobs]
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            report(ray.get(done[0]))
+        return ray.get(refs)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def summary_table(outcomes: Sequence[ClipOutcome]) -> str:
+    """A plain-text table: input, status, frames, both-hands share, wall seconds, frame rate."""
+    rows = [("input", "status", "frames", "both hands", "wall s", "fps")]
+    for o in outcomes:
+        fps = f"{o.frames / o.wall_s:.2f}" if o.wall_s > 0 and o.frames else "-"
+        both = f"{o.two_hands_pct:.1f}%" if o.frames else "-"
+        wall = f"{o.wall_s:.1f}" if o.wall_s > 0 else "-"
+        status = o.status + (f" ({o.message})" if o.message else "")
+        rows.append((o.input, status, str(o.frames), both, wall, fps))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
