@@ -6,11 +6,14 @@ time, numpy and torch RNG states, phase history, spec, config) and ``log.jsonl``
 resumes only with the same spec and phase; a later phase starts a new folder from an earlier
 phase's (``init``), whose generator and discriminator it loads and whose phase it records in
 ``history``. The training loop is :mod:`training.train_hdrm`, the export
-:mod:`training.hdrm_export`.
+:mod:`training.hdrm_export`. Under torchrun (:mod:`training.distributed`) generator and
+discriminator are each wrapped in DistributedDataParallel (``gen_net``, ``disc_net``) on
+``ctx.device``; rank 0 writes the checkpoint.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 from pathlib import Path
@@ -23,6 +26,7 @@ from hdr_live.config import DEFAULT_HASM_WEIGHTS
 from hdr_live.models.hdrnet import HdrmSpec, HdrNet
 from hdr_live.stages.hasm.learned import load_mask_net
 from hdr_live.stages.hdrm.learned import LearnedRestorer, TorchHdrNet
+from training.distributed import SINGLE, DistContext
 from training.hdrm_data import (DegradedMasks, ExampleOptions, GroundTruthMasks,
                                 HasmPredictedMasks, MaskNoise, MaskSource)
 from training.hdrm_losses import (FeatureNetSpec, LossWeights, PatchDiscriminator,
@@ -94,18 +98,23 @@ class Run(RunFolder):
             and ``cfg.phase``.
         init: a previous phase's run folder whose generator and discriminator start this run
             (used only when ``folder`` has no checkpoint yet).
+        ctx: the process (torchrun rank or :data:`~training.distributed.SINGLE`): networks on
+            ``ctx.device``; ``gen_net`` / ``disc_net`` are what the training step calls (``gen``
+            / ``disc`` themselves in one process, their DDP wrappers under torchrun).
 
     Raises:
         SystemExit: the checkpoint has another spec or phase, or ``init`` has no checkpoint (or
             one of another spec).
     """
 
-    def __init__(self, folder: Path, spec: HdrmSpec, cfg: TrainConfig, init: Path | None = None):
-        super().__init__(folder)
+    def __init__(self, folder: Path, spec: HdrmSpec, cfg: TrainConfig, init: Path | None = None,
+                 ctx: DistContext = SINGLE):
+        super().__init__(folder, ctx)
         torch.manual_seed(cfg.seed)
         self.spec, self.cfg = spec, cfg
-        self.gen, self.disc = HdrNet(spec), PatchDiscriminator(cfg.disc_widths)
-        self.features = RandomFeatureNet(cfg.features)
+        self.gen = HdrNet(spec).to(ctx.device)
+        self.disc = PatchDiscriminator(cfg.disc_widths).to(ctx.device)
+        self.features = RandomFeatureNet(cfg.features).to(ctx.device)
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=cfg.disc_lr, betas=(0.5, 0.999))
         self.step, self.wall_s, self.history = 0, 0.0, []
@@ -115,6 +124,7 @@ class Run(RunFolder):
             self._resume(state)
         elif init is not None:
             self._init_from(Path(init))
+        self.gen_net, self.disc_net = ctx.wrap(self.gen), ctx.wrap(self.disc)
 
     def _networks(self) -> dict[str, torch.nn.Module]:
         """The trained networks by checkpoint key."""
@@ -160,5 +170,10 @@ class Run(RunFolder):
         set_lr(self.opt_d, self.cfg.disc_lr * scale)
 
     def restorer(self) -> LearnedRestorer:
-        """The current generator as a restorer (eval mode; call ``gen.train()`` after use)."""
-        return LearnedRestorer(TorchHdrNet(self.gen.eval(), self.cfg.threads), self.spec)
+        """The current generator as a restorer (eval mode; call ``gen.train()`` after use), on
+        the CPU (a copy of the generator when it trains on another device)."""
+        gen = self.gen.eval()
+        if self.ctx.device.type != "cpu":
+            gen = copy.deepcopy(gen).cpu()
+        return LearnedRestorer(TorchHdrNet(gen, self.ctx.threads_per_rank(self.cfg.threads)),
+                               self.spec)

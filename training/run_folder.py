@@ -5,6 +5,10 @@ it was made for) and ``log.jsonl`` (one JSON record per line). :class:`RunFolder
 folder; :class:`AdamWRun` is a whole resumable run of one network trained with AdamW (HASM,
 SHPE); :func:`warmup_cosine_lr` is the trainers' learning-rate schedule and
 :func:`write_run_weights` their export through :func:`hdr_live.weights.write_weights`.
+
+Under ``torchrun`` (:mod:`training.distributed`) every rank opens the same run folder and reads
+the same checkpoint; only rank 0 writes the checkpoint and the log, and the other ranks wait for
+each checkpoint at a barrier.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 import torch
+
+from training.distributed import SINGLE, DistContext
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
@@ -32,7 +38,7 @@ def read_checkpoint(path: Path, spec_json: dict[str, Any]) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise SystemExit(f"no checkpoint at {path}")
-    state = torch.load(path, weights_only=False)
+    state = torch.load(path, weights_only=False, map_location="cpu")
     if state.get("spec") != spec_json:
         raise SystemExit(f"{path} was trained with another spec; use a new --run")
     return state
@@ -80,6 +86,20 @@ def init_from_run(run: Path, modules: Mapping[str, torch.nn.Module],
     return state
 
 
+def read_spec(path: Path, from_json: Callable[[dict[str, Any]], Any]) -> Any:
+    """The network spec in the JSON file ``path`` (a spec's ``to_json``, e.g. an exported
+    metadata's ``"spec"``), parsed by ``from_json`` (e.g. ``HasmSpec.from_json``) — a trainer's
+    ``--spec``.
+
+    Raises:
+        SystemExit: the file is missing, not JSON, or not a valid spec.
+    """
+    try:
+        return from_json(json.loads(Path(path).read_text()))
+    except (OSError, ValueError, TypeError) as e:
+        raise SystemExit(f"--spec {path}: {e}") from None
+
+
 def warmup_cosine_lr(step: int, peak: float, warmup_steps: int, total_steps: int) -> float:
     """Learning rate at ``step`` (0-based): linear warm-up over ``warmup_steps`` to ``peak`` (the
     first step already at ``peak / warmup_steps``), then a cosine decay to 0 at ``total_steps``,
@@ -117,12 +137,14 @@ def write_run_weights(model: torch.nn.Module, out: Path, model_kind: str,
 
 class RunFolder:
     """A run folder (created if missing): ``folder``, its checkpoint path ``ckpt``, the
-    atomic checkpoint write and the JSONL log."""
+    atomic checkpoint write and the JSONL log, for the process ``ctx`` (only its rank 0
+    writes)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, ctx: DistContext = SINGLE) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ckpt = self.folder / CHECKPOINT
+        self.ctx = ctx
 
     def saved_state(self, spec_json: dict[str, Any]) -> dict[str, Any] | None:
         """The folder's checkpoint, or None when it has none yet.
@@ -133,12 +155,16 @@ class RunFolder:
         return read_checkpoint(self.ckpt, spec_json) if self.ckpt.is_file() else None
 
     def write(self, state: dict[str, Any]) -> None:
-        """Write ``state`` as the folder's checkpoint, atomically."""
-        write_checkpoint(self.ckpt, state)
+        """Write ``state`` as the folder's checkpoint, atomically, on rank 0; every rank then
+        waits until it is written."""
+        if self.ctx.is_main:
+            write_checkpoint(self.ckpt, state)
+        self.ctx.barrier()
 
     def log(self, record: dict[str, Any]) -> None:
-        """Append ``record`` to the folder's ``log.jsonl``."""
-        append_log(self.folder, record)
+        """Append ``record`` to the folder's ``log.jsonl`` (rank 0 only)."""
+        if self.ctx.is_main:
+            append_log(self.folder, record)
 
 
 class AdamWRun(RunFolder):
@@ -149,6 +175,10 @@ class AdamWRun(RunFolder):
     ``seed``), ``model_kind`` and ``trainer`` (for the exported metadata). The checkpoint holds
     ``model``, ``opt``, ``step``, ``wall_s``, ``spec``, ``init_from``, ``cfg`` (the config as a
     dict) and ``rng`` (the numpy generator's state).
+
+    ``model`` (on ``ctx.device``) is the network itself (checkpoint, evaluation, export);
+    ``net`` is what the training step calls: ``model`` itself in one process, its
+    DistributedDataParallel wrapper under torchrun (:meth:`DistContext.wrap`).
     """
 
     network_type: ClassVar[Callable[[Any], torch.nn.Module]]
@@ -156,17 +186,19 @@ class AdamWRun(RunFolder):
     model_kind: ClassVar[str]
     trainer: ClassVar[str]
 
-    def __init__(self, folder: Path, spec: Any, cfg: Any, init: Path | None = None) -> None:
+    def __init__(self, folder: Path, spec: Any, cfg: Any, init: Path | None = None,
+                 ctx: DistContext = SINGLE) -> None:
         """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
         (another run folder) when given, with a fresh optimiser and schedule. A resumed run
-        keeps its own config (schedule), not ``cfg``.
+        keeps its own config (schedule), not ``cfg``. Under torchrun (``ctx``) every rank loads
+        the same checkpoint.
 
         Raises:
             SystemExit: the checkpoint (or ``init``'s) has another spec, or ``init`` has none.
         """
-        super().__init__(folder)
+        super().__init__(folder, ctx)
         torch.manual_seed(cfg.seed)
-        self.model = self.network_type(spec)
+        self.model = self.network_type(spec).to(ctx.device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
                                      weight_decay=cfg.weight_decay)
         self.spec, self.cfg, self.step, self.wall_s = spec, cfg, 0, 0.0
@@ -179,6 +211,7 @@ class AdamWRun(RunFolder):
             other = init_from_run(init, {"model": self.model}, spec.to_json())
             self.init_from = {"run": str(init), "step": int(other["step"]),
                               "wall_s": float(other["wall_s"])}
+        self.net = ctx.wrap(self.model)
 
     def _resume(self, state: dict[str, Any]) -> None:
         """Take over a checkpoint's weights, optimiser, counters, config and RNG state."""

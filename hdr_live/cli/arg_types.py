@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from hdr_live.io.video_writer import MAX_FPS, MIN_FPS
 
@@ -50,25 +51,36 @@ def frame_rate(text: str) -> float:
     return value
 
 
+#: The largest count a flag takes (a frame count beyond it is not a real limit).
+MAX_COUNT = sys.maxsize
+#: The largest camera index (OpenCV takes a C int).
+MAX_CAMERA_INDEX = 2**31 - 1
+
+
 def positive_int(text: str) -> int:
-    """A whole number ≥ 1 (for ``--max-frames``, ``--quit-after-frames``).
+    """A whole number from 1 to :data:`MAX_COUNT` (for ``--max-frames``, ``--jobs``,
+    ``--quit-after-frames``).
 
     Raises:
-        argparse.ArgumentTypeError: not a whole number, or below 1.
+        argparse.ArgumentTypeError: not a whole number, below 1 or above the limit.
     """
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT}, got {text!r}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    """A whole number ≥ 0 (for ``--camera N``).
+    """A camera index from 0 to :data:`MAX_CAMERA_INDEX` (for ``--camera N``).
 
     Raises:
-        argparse.ArgumentTypeError: not a whole number, or negative.
+        argparse.ArgumentTypeError: not a whole number, negative or above the limit.
     """
     value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    if value > MAX_CAMERA_INDEX:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_CAMERA_INDEX}, got {text!r}")
     return value

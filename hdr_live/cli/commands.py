@@ -46,18 +46,25 @@ def _check_single_outputs(args: argparse.Namespace, spec: str) -> None:
         if suffix not in IMAGE_SUFFIXES and suffix != ".mp4":
             raise CliError(f"--out {args.out}: use .mp4 (or .png/.jpg for a single image)")
     outputs = {"--out": args.out, "--poses": args.poses}
-    outputs.update({f"--export {p}": p for p in args.export})
+    outputs.update({f"--export (#{i + 1})": p for i, p in enumerate(args.export)})
     check_paths([spec], outputs)
-    _check_export_suffixes(args.export)
+    _check_export_suffixes(args.export, bare=False)
 
 
-def _check_export_suffixes(paths: list[Path]) -> None:
+def _check_export_suffixes(paths: list[Path], bare: bool) -> None:
+    """Each export names a known format; ``bare``: a suffix alone (``.npz``, for --out-dir),
+    else a file name with that suffix."""
     from hdr_live.export import EXPORT_SUFFIXES
 
     for path in paths:
-        suffix = (path.suffix or path.name).lower()
+        is_bare = path.suffix == "" and path.name.startswith(".")
+        suffix = (path.name if is_bare else path.suffix).lower()
         if suffix not in EXPORT_SUFFIXES:
             raise CliError(f"--export {path}: use one of {', '.join(EXPORT_SUFFIXES)}")
+        if is_bare != bare:
+            want = "a suffix alone, e.g. .npz" if bare else "a file name, e.g. poses.npz"
+            raise CliError(f"--export {path}: {'with' if bare else 'without'} --out-dir give "
+                           f"{want}")
 
 
 def process_command(args: argparse.Namespace) -> int:
@@ -95,8 +102,8 @@ def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob
         raise CliError("with --out-dir the outputs are named per input: drop --out/--poses")
     if any(spec.startswith("camera:") for spec in inputs):
         raise CliError("a camera cannot be one of many inputs: process it on its own")
-    _check_export_suffixes(args.export)
-    suffixes = [(p.suffix or p.name).lower() for p in args.export]
+    _check_export_suffixes(args.export, bare=True)
+    suffixes = [p.name.lower() for p in args.export]
     try:
         clips = plan(inputs, args.out_dir, dataclasses.replace(template, progress=False,
                                                       verbose=False), suffixes)

@@ -41,14 +41,13 @@ def eval2d_command(args: argparse.Namespace) -> int:
     """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
     if is_tzionas_folder(args.gt_dir):
         return _eval_tzionas(args)
-    files = find_ground_truth(args.gt_dir)
+    truths = [load_ground_truth(path) for path in find_ground_truth(args.gt_dir)]  # fail fast
     config = pipeline_config(args, App.BATCH, InputKind.IMAGES)
     pipeline = build_pipeline(config)
     print(f"# {pipeline.description}{device_note(config)}")
     evals: list[HandEval] = []
     try:
-        for path in files:
-            gt = load_ground_truth(path)
+        for gt in truths:
             for ev in evaluate_image(pipeline, gt):
                 evals.append(ev)
                 state = "found" if ev.found else "NOT FOUND"

@@ -231,6 +231,11 @@ def _nominal_fps(stream) -> float:
     return DEFAULT_FPS
 
 
+#: Warn when the packets read end before this fraction of the file's bytes (the rest is the
+#: container's index and padding, a few percent at most).
+UNREAD_TAIL_WARN = 0.9
+
+
 class VideoFileSource(_Closing):
     """Frames of a video file decoded with PyAV; ``t_capture_s`` is the presentation time.
 
@@ -256,6 +261,8 @@ class VideoFileSource(_Closing):
         self.frame_count = int(self._stream.frames) or None
         #: Packets or frames skipped as undecodable so far.
         self.skipped = 0
+        #: The end of the last packet read, in bytes from the start of the file.
+        self._read_to_byte = 0
         self._decoded = self._rgb_frames()
         self._first = next(self._decoded, None)
         if self._first is None:
@@ -270,6 +277,8 @@ class VideoFileSource(_Closing):
             try:
                 for packet in self._container.demux(self._stream):
                     errors = 0
+                    if packet.pos is not None and packet.pos >= 0:
+                        self._read_to_byte = max(self._read_to_byte, packet.pos + packet.size)
                     yield packet
                 return
             except av.error.FFmpegError:
@@ -317,6 +326,11 @@ class VideoFileSource(_Closing):
                          "file?); %d%s frames decoded", self.path, self.skipped, decoded, of)
         elif self.frame_count is not None and decoded < self.frame_count:
             _log.warning("%s: ended after %d%s frames (truncated?)", self.path, decoded, of)
+        elif self._read_to_byte < UNREAD_TAIL_WARN * self.path.stat().st_size:
+            # a fragmented MP4 has no frame count; a damaged fragment ends its demuxing early
+            _log.warning("%s: ended after %d frames, reading stopped at byte %d of %d (damaged "
+                         "or truncated file?)", self.path, decoded, self._read_to_byte,
+                         self.path.stat().st_size)
 
     def close(self) -> None:
         self._container.close()
@@ -325,6 +339,10 @@ class VideoFileSource(_Closing):
 def _chain(first, rest):
     yield first
     yield from rest
+
+
+#: The largest camera index OpenCV takes (a C int).
+MAX_CAMERA_INDEX = 2**31 - 1
 
 
 class CameraSource(_Closing):
@@ -373,6 +391,8 @@ def _open_camera(spec: str) -> CameraSource:
         raise InputError(f"bad camera spec {spec!r}: use camera:N, e.g. camera:0") from None
     if index < 0:
         raise InputError(f"bad camera spec {spec!r}: N must be 0 or more")
+    if index > MAX_CAMERA_INDEX:
+        raise InputError(f"bad camera spec {spec!r}: N must be at most {MAX_CAMERA_INDEX}")
     return CameraSource(index)
 
 

@@ -1,10 +1,12 @@
-"""Shared fixtures: a few rendered samples (bank of 2 hand shapes to keep meshing cheap)."""
+"""Shared fixtures: a few rendered samples (bank of 2 hand shapes to keep meshing cheap) and a
+tiny generated dataset folder."""
 
 from __future__ import annotations
 
 import pytest
 
-from training.synth.render_mode import RenderOptions, render_with_hits
+from training.synth.render_mode import RenderOptions, render_sample, render_with_hits
+from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
 from training.synth.syn_mode import syn_sample
 
 SEED = 11
@@ -40,3 +42,16 @@ def sharp_with_hits():
 def syn_samples():
     """Three AIH_Syn-like (copy-paste) samples."""
     return [syn_sample(SEED, 200 + i, FAST) for i in range(3)]
+
+
+@pytest.fixture(scope="session")
+def tiny_synth_dataset(tmp_path_factory):
+    """A generated dataset folder of four AIH_Render-like samples: three train, one val."""
+    root = tmp_path_factory.mktemp("synth")
+    make_folders(root)
+    entries = []
+    for i in range(4):
+        e = write_sample(root, render_sample(SEED, i, FAST))
+        entries.append(IndexEntry(e.id, "val" if i == 3 else "train", e.source))
+    write_index(root, entries, SEED, 256)
+    return root

@@ -11,8 +11,6 @@ from hdr_live.models.hasm_net import HasmSpec
 from hdr_live.stages.hasm.learned import load_torch_mask_net
 from training.hasm_data import (PriorNoise, degrade_joints, hand_only, hasm_example,
                                 misplace_prior, noisy_prior)
-from training.synth.render_mode import RenderOptions, render_sample
-from training.synth.storage import IndexEntry, make_folders, write_index, write_sample
 from training.synth_dataset import open_split, open_splits
 from training.train_hasm import Run, TrainConfig, export, iou_per_mask, train
 
@@ -21,15 +19,9 @@ SPEC = HasmSpec(input_px=64, hidden_sizes=(8, 16, 24, 32), num_heads=(1, 1, 1, 1
 
 
 @pytest.fixture(scope="module")
-def tiny_dataset(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synth")
-    make_folders(root)
-    entries = []
-    for i in range(4):
-        e = write_sample(root, render_sample(11, i, RenderOptions(bank_size=2)))
-        entries.append(IndexEntry(e.id, "val" if i == 3 else "train", e.source))
-    write_index(root, entries, 11, 256)
-    return root
+def tiny_dataset(tiny_synth_dataset):
+    """Four samples (seed 11, 2-shape bank): three train, one val (conftest)."""
+    return tiny_synth_dataset
 
 
 def test_hand_only_cuts_the_forearm_keeps_the_fingers():
