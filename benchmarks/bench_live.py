@@ -33,7 +33,8 @@ import numpy as np  # noqa: E402
 
 from hdr_live.io.sources import VideoFileSource  # noqa: E402
 from hdr_live.config import App, HasmKind, InputKind, default_config  # noqa: E402
-from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from hdr_live.live.settings import LiveSettings  # noqa: E402
+from hdr_live.temporal.smoothing import Smoothing  # noqa: E402
 from _measure import RunRecord, load_average, run_frames  # noqa: E402
 from hdr_live.live.sources import paced  # noqa: E402
 from hdr_live.config import Mode  # noqa: E402

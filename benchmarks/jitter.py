@@ -23,7 +23,8 @@ from _real import clip_cli, clip_frames  # noqa: E402  (also quiets native logge
 import numpy as np  # noqa: E402
 
 from hdr_live.joints import Side  # noqa: E402
-from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from hdr_live.live.settings import LiveSettings  # noqa: E402
+from hdr_live.temporal.smoothing import Smoothing  # noqa: E402
 from _measure import run_frames  # noqa: E402
 from hdr_live.config import Mode  # noqa: E402
 from hdr_live.temporal.smoothing import PoseSmoother, mean_joint_acceleration_px  # noqa: E402

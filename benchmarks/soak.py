@@ -24,7 +24,8 @@ from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 import numpy as np  # noqa: E402
 
 from hdr_live.io.sources import VideoFileSource  # noqa: E402
-from hdr_live.live.settings import LiveSettings, Smoothing  # noqa: E402
+from hdr_live.live.settings import LiveSettings  # noqa: E402
+from hdr_live.temporal.smoothing import Smoothing  # noqa: E402
 from _measure import load_average, rss_mb  # noqa: E402
 from hdr_live.live.session import LiveSession  # noqa: E402
 from hdr_live.live.sources import looped_video  # noqa: E402

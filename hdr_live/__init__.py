@@ -33,7 +33,7 @@ _EXPORTS = {
     "HdrmKind": "hdr_live.config",
     "default_config": "hdr_live.config",
     "build_pipeline": "hdr_live.build",
-    "Smoothing": "hdr_live.live.settings",
+    "Smoothing": "hdr_live.temporal.smoothing",
     "FrameResult": "hdr_live.types",
     "HandPose": "hdr_live.types",
     "Hands": "hdr_live.types",

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from hdr_live.accel.device import Device
-from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig
+from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig, ShpeKind
 from hdr_live.pipeline import HdrPipeline, MediaPipePipeline, StagedPipeline
 from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
 from hdr_live.stages.hasm.interface import Hasm
@@ -23,6 +23,7 @@ from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
 from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
 from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
 from hdr_live.stages.hdrm.stage import Hdrm, Restorer
+from hdr_live.stages.shpe.interface import Shpe
 from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeOptions
 from hdr_live.temporal.crop_consistency import CropConsistency
 
@@ -38,17 +39,29 @@ def build_pipeline(config: PipelineConfig) -> StagedPipeline:
     if config.mode is Mode.MEDIAPIPE:
         return MediaPipePipeline(lambda: MediaPipeHands(detector_options(config)),
                                  config.shpe.min_pose_score)
-    shpe_options = ShpeOptions(refine_with_prior=config.shpe.refine_with_prior)
     use_flow = config.crop_consistency is not None and config.input_kind.tracks
     return HdrPipeline(
         build_hasm(config),
         Hdrm(build_restorer(config), input_mirrored=config.mirrored),
-        MediaPipeLandmarkShpe(shpe_options),
+        build_shpe(config),
         config.shpe,
         tracks=config.input_kind.tracks,
         consistency=CropConsistency(config.crop_consistency) if use_flow else None,
-        second_shpe=MediaPipeLandmarkShpe(shpe_options) if config.parallel_hands else None,
+        second_shpe=build_shpe(config) if config.parallel_hands else None,
     )
+
+
+def build_shpe(config: PipelineConfig) -> Shpe:
+    """The SHPE of ``config`` (a new estimator each call: one per thread).
+
+    Raises:
+        hdr_live.weights.WeightsError: the model file is missing or corrupt.
+    """
+    if config.shpe.backend is ShpeKind.DETNET:
+        from hdr_live.stages.shpe.detnet import load_detnet
+
+        return load_detnet(config.shpe.detnet_weights)
+    return MediaPipeLandmarkShpe(ShpeOptions(refine_with_prior=config.shpe.refine_with_prior))
 
 
 def detector_options(config: PipelineConfig) -> MediaPipeHandsOptions:

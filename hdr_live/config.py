@@ -30,6 +30,7 @@ from hdr_live.weights import WEIGHTS_DIR
 
 DEFAULT_HASM_WEIGHTS = WEIGHTS_DIR / "hasm_mitb0.safetensors"
 DEFAULT_HDRM_WEIGHTS = WEIGHTS_DIR / "hdrm_hdrnet.safetensors"
+DEFAULT_SHPE_DETNET_WEIGHTS = WEIGHTS_DIR / "shpe_synth_detnet.safetensors"
 
 
 class Mode(str, enum.Enum):
@@ -76,6 +77,14 @@ class HdrmKind(str, enum.Enum):
 
     BASELINE = "baseline"
     LEARNED = "learned"
+
+
+class ShpeKind(str, enum.Enum):
+    """SHPE: MediaPipe's hand-landmark network, or the DetNet-style network trained here on
+    synthetic single hands (the Table 5 ablation's estimator; needs PyTorch)."""
+
+    MEDIAPIPE = "mediapipe"
+    DETNET = "detnet"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,15 +158,20 @@ class HdrmConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ShpeConfig:
-    """SHPE (HDR §3.4), MediaPipe's landmark network on the restored crop.
+    """SHPE (HDR §3.4) on the restored crop.
 
     Attributes:
-        refine_with_prior: a second network pass also when a joint prior placed the first.
+        backend: MediaPipe's landmark network or the synthetic DetNet.
+        detnet_weights: the DetNet's safetensors file.
+        refine_with_prior: a second network pass also when a joint prior placed the first
+            (MediaPipe's network; the DetNet always runs two passes and ignores the prior).
         min_pose_score: a hand whose presence is below this gets no pose.
         pose_needs_prior: only a hand with a joint prior (tracked or detected) gets a crop and
             a pose; one the learned HASM finds on its own keeps only its masks.
     """
 
+    backend: ShpeKind = ShpeKind.MEDIAPIPE
+    detnet_weights: Path = DEFAULT_SHPE_DETNET_WEIGHTS
     refine_with_prior: bool = True
     min_pose_score: float = 0.5
     pose_needs_prior: bool = True
@@ -249,6 +263,7 @@ class StageChoices:
         mode: HDR or the MediaPipe reference.
         mirrored: the input is a mirrored (selfie) view.
         hasm, hdrm: a backend, or None for the application's default.
+        shpe: the SHPE backend.
         device: the device preference (resolved only when a learned network runs, so a
             baseline-only pipeline never imports PyTorch).
         tensorrt: compile learned networks with torch-tensorrt (CUDA only).
@@ -258,6 +273,7 @@ class StageChoices:
     mirrored: bool = False
     hasm: HasmKind | None = None
     hdrm: HdrmKind | None = None
+    shpe: ShpeKind = ShpeKind.MEDIAPIPE
     device: DevicePreference = DevicePreference.AUTO
     tensorrt: bool = False
 
@@ -266,7 +282,7 @@ def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> Pipeli
     """``app``'s defaults for ``input_kind`` with ``choices`` laid over them.
 
     The live defaults depend on the device, so the live app always resolves it; a batch run
-    resolves it only when a learned network is part of the pipeline.
+    resolves it when a learned network is part of the pipeline or CUDA was asked for by name.
 
     Raises:
         hdr_live.accel.device.DeviceError: CUDA asked for on a machine without it.
@@ -274,8 +290,10 @@ def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> Pipeli
     device = resolve_device(choices.device) if app is App.LIVE else CPU
     config = default_config(app, input_kind, device).with_backends(choices.hasm, choices.hdrm)
     config = dataclasses.replace(config, mode=choices.mode, mirrored=choices.mirrored,
-                                 tensorrt=choices.tensorrt)
-    if app is App.BATCH and config.uses_learned_network:
+                                 tensorrt=choices.tensorrt,
+                                 shpe=dataclasses.replace(config.shpe, backend=choices.shpe))
+    explicit_cuda = choices.device is DevicePreference.CUDA  # an error without CUDA, always
+    if app is App.BATCH and (config.uses_learned_network or explicit_cuda):
         config = dataclasses.replace(config, device=resolve_device(choices.device))
     return config
 

@@ -119,14 +119,28 @@ def load_ground_truth(path: Path) -> GroundTruth:
 
 
 def epe_px(pred_px: np.ndarray, gt_px: np.ndarray) -> float:
-    """Mean 2D end-point error in pixels over joints with ground truth (NaN rows ignored).
+    """Mean 2D end-point error in pixels over the joints with ground truth (the HDR paper's 2D
+    EPE).
 
     Args:
-        pred_px: (21, 2) predicted pixels.
-        gt_px: (21, 2) ground-truth pixels, NaN where not annotated.
+        pred_px: (21, 2) predicted frame pixels.
+        gt_px: (21, 2) ground-truth frame pixels, NaN rows where not annotated.
+
+    Returns:
+        The mean Euclidean distance (pixels) over the rows where ``gt_px`` is finite (both
+        coordinates), NaN when no row is (no warning). NaN in ``pred_px`` at such a row gives NaN.
+
+    Raises:
+        ValueError: an array is not of shape (21, 2).
     """
-    err = np.linalg.norm(pred_px - gt_px, axis=1)
-    return float(np.nanmean(err))
+    pred, gt = np.asarray(pred_px, dtype=np.float64), np.asarray(gt_px, dtype=np.float64)
+    for name, arr in (("pred_px", pred), ("gt_px", gt)):
+        if arr.shape != (NUM_JOINTS, 2):
+            raise ValueError(f"{name} must have shape ({NUM_JOINTS}, 2), got {arr.shape}")
+    rows = np.isfinite(gt).all(axis=1)
+    if not rows.any():
+        return math.nan
+    return float(np.linalg.norm(pred[rows] - gt[rows], axis=1).mean())
 
 
 def mpjpe_mm(pred_rel_m: np.ndarray, gt_cam_mm: np.ndarray) -> float:

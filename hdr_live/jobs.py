@@ -4,7 +4,7 @@ whether it runs in the command's own process, in ``--jobs N`` worker processes, 
 
 A clip's outputs are written as it goes (the annotated MP4 and the pose log frame by frame); the
 exports are written at the end from the pose records (:mod:`hdr_live.export`). Smoothing is the
-live window's filters (:class:`hdr_live.live.settings.Smoothing`); with it the pose log keeps
+live window's filters (:class:`hdr_live.temporal.smoothing.Smoothing`); with it the pose log keeps
 the raw joints beside the smoothed ones (``joints_px_raw``), so nothing is lost.
 """
 
@@ -22,13 +22,12 @@ from tqdm import tqdm
 from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
 from hdr_live.build import build_pipeline
 from hdr_live.config import App, InputKind, StageChoices, config_for
-from hdr_live.io.pose_log import PoseLogWriter, pose_record
 from hdr_live.io.inputs import open_input
+from hdr_live.io.pose_log import PoseLogWriter, pose_record
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource
 from hdr_live.io.video_writer import Mp4Writer
-from hdr_live.live.settings import Smoothing
 from hdr_live.render import OverlayOptions, draw_overlay
-from hdr_live.temporal.smoothing import PoseSmoother
+from hdr_live.temporal.smoothing import PoseSmoother, Smoothing
 from hdr_live.types import FrameResult
 
 

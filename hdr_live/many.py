@@ -2,9 +2,12 @@
 folder, run one after the other, in ``workers`` processes (one pipeline each), or on Ray; the
 per-clip task is :func:`hdr_live.jobs.run_clip` in all three.
 
-A clip's outputs count as complete when its marker ``<stem>.done.json`` exists (written last,
-atomically, with the clip's outcome); a run skips complete clips, so an interrupted run resumes
-where it stopped. A clip that fails is reported and does not stop the others.
+A clip's outputs count as complete when its marker ``<stem>.done.json`` (written last,
+atomically) records the same job — input, outputs and settings — and those outputs exist; a run
+skips complete clips, so an interrupted run resumes where it stopped, and a changed setting
+(another export, another backend) redoes the clip. A clip that fails is reported and does not
+stop the others; Ctrl-C stops the run: the clip in hand finishes its frame and closes its
+outputs, no further clip starts.
 """
 
 from __future__ import annotations
@@ -55,16 +58,38 @@ def plan(inputs: Sequence[str], out_dir: Path, template: ClipJob,
     return planned
 
 
+def _job_record(job: ClipJob) -> dict:
+    """The job as JSON-ready values (what a marker must match to skip the clip)."""
+    return json.loads(json.dumps(dataclasses.asdict(job), default=str))
+
+
+def is_complete(clip: PlannedClip) -> bool:
+    """The clip's marker records this very job and its outputs exist."""
+    try:
+        marker = json.loads(clip.marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    job = clip.job
+    outputs = [p for p in (job.out, job.poses, *job.exports) if p is not None]
+    return (isinstance(marker, dict) and marker.get("job") == _job_record(job)
+            and all(p.is_file() for p in outputs))
+
+
 def run_and_mark(clip: PlannedClip) -> ClipOutcome:
     """:func:`run_clip`, then the marker when it finished (the task each worker runs); an error
-    becomes a ``failed`` outcome with its one-line message."""
+    becomes a ``failed`` outcome with its one-line message, and so does a clip of no frame."""
     try:
         outcome = run_clip(clip.job)
-    except (OSError, ValueError, RuntimeError) as exc:  # InputError, WeightsError, … included
-        return ClipOutcome(clip.job.input, "failed", message=str(exc))
-    if outcome.status == "done" and outcome.frames > 0:
+    except KeyboardInterrupt:
+        return ClipOutcome(clip.job.input, "interrupted", message="stopped before its end")
+    except Exception as exc:  # noqa: BLE001 - one clip's failure must not end the others
+        return ClipOutcome(clip.job.input, "failed", message=f"{exc}" or type(exc).__name__)
+    if outcome.status == "done" and outcome.frames == 0:
+        return dataclasses.replace(outcome, status="failed", message="no frame could be processed")
+    if outcome.status == "done":
+        record = {"job": _job_record(clip.job), "outcome": dataclasses.asdict(outcome)}
         tmp = clip.marker.with_name(f".{clip.marker.name}.{os.getpid()}.part")
-        tmp.write_text(json.dumps(dataclasses.asdict(outcome), indent=1), encoding="utf-8")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, clip.marker)
     return outcome
 
@@ -86,7 +111,7 @@ def run_many(clips: Sequence[PlannedClip], workers: int = 1, ray_address: str | 
     outcomes: dict[int, ClipOutcome] = {}
     todo = []
     for i, clip in enumerate(clips):
-        if clip.marker.is_file():
+        if is_complete(clip):
             outcomes[i] = ClipOutcome(clip.job.input, "skipped", message="outputs complete")
         else:
             todo.append(i)
@@ -99,12 +124,25 @@ def run_many(clips: Sequence[PlannedClip], workers: int = 1, ray_address: str | 
     elif workers > 1 and len(jobs) > 1:
         results = _in_processes(jobs, workers, report)
     else:
-        results = []
-        for clip in jobs:
-            results.append(run_and_mark(clip))
-            report(results[-1])
+        results = _one_after_the_other(jobs, report)
     outcomes.update(zip(todo, results))
     return [outcomes[i] for i in range(len(clips))]
+
+
+def _not_started(clip: PlannedClip) -> ClipOutcome:
+    return ClipOutcome(clip.job.input, "interrupted", message="not started")
+
+
+def _one_after_the_other(jobs: Sequence[PlannedClip],
+                         report: Callable[[ClipOutcome], None]) -> list[ClipOutcome]:
+    results: list[ClipOutcome] = []
+    for clip in jobs:
+        if results and results[-1].status == "interrupted":
+            results.append(_not_started(clip))
+            continue
+        results.append(run_and_mark(clip))
+        report(results[-1])
+    return results
 
 
 def _in_processes(jobs: Sequence[PlannedClip], workers: int,
@@ -112,9 +150,22 @@ def _in_processes(jobs: Sequence[PlannedClip], workers: int,
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked threads
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [pool.submit(run_and_mark, clip) for clip in jobs]
-        for future in concurrent.futures.as_completed(futures):
-            report(future.result())
-        return [f.result() for f in futures]
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                report(_result(future, jobs[futures.index(future)]))
+        except KeyboardInterrupt:  # the workers got it too: they finish their frame
+            for future in futures:
+                future.cancel()
+        return [_not_started(clip) if f.cancelled() else _result(f, clip)
+                for f, clip in zip(futures, jobs)]
+
+
+def _result(future: concurrent.futures.Future, clip: PlannedClip) -> ClipOutcome:
+    """A finished worker's outcome; a worker that died gives a ``failed`` one."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool: a worker was killed
+        return ClipOutcome(clip.job.input, "failed", message=f"worker failed: {exc!r}")
 
 
 def _on_ray(jobs: Sequence[PlannedClip], workers: int, address: str,
@@ -131,10 +182,15 @@ def _on_ray(jobs: Sequence[PlannedClip], workers: int, address: str,
         task = ray.remote(num_cpus=1)(run_and_mark)
         refs = [task.remote(clip) for clip in jobs]
         pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            report(ray.get(done[0]))
-        return ray.get(refs)
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                report(_ray_result(ray, done[0], jobs[refs.index(done[0])]))
+        except KeyboardInterrupt:
+            for ref in pending:
+                ray.cancel(ref)
+        return [_ray_result(ray, ref, clip) if ref not in pending else _not_started(clip)
+                for ref, clip in zip(refs, jobs)]
     finally:
         if started:
             ray.shutdown()
@@ -151,3 +207,12 @@ def summary_table(outcomes: Sequence[ClipOutcome]) -> str:
         rows.append((o.input, status, str(o.frames), both, wall, fps))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _ray_result(ray, ref, clip: PlannedClip) -> ClipOutcome:
+    """A finished Ray task's outcome; a task that failed gives a ``failed`` one."""
+    try:
+        return ray.get(ref)
+    except Exception as exc:  # noqa: BLE001 - e.g. a worker that died
+        return ClipOutcome(clip.job.input, "failed", message=f"worker failed: {exc!r}")
+

@@ -44,15 +44,40 @@ T = TypeVar("T")
 
 
 class Pipeline(Protocol):
-    """Anything that turns a frame into a :class:`FrameResult`."""
+    """Anything that turns a frame into a :class:`FrameResult`.
+
+    Attributes:
+        description: one line naming the mode and the stage backends (the CLI prints it).
+    """
 
     description: str
 
-    def process(self, frame: Frame) -> FrameResult: ...
+    def process(self, frame: Frame) -> FrameResult:
+        """The result of one frame, the next of the current sequence.
 
-    def reset(self) -> None: ...
+        Args:
+            frame: the frame. It was checked when it was built (an image of the wrong type,
+                dtype or shape, or smaller than :attr:`~hdr_live.types.Frame.MIN_SIDE_PX`, is
+                refused there with :class:`hdr_live.types.FrameError`, a ``ValueError``), so
+                ``process`` raises no ``ValueError`` for a frame's content: any valid frame,
+                of any size or content, gives a result (tests/fuzz/test_fuzz_frames.py).
 
-    def close(self) -> None: ...
+        Returns:
+            The :class:`FrameResult` of ``frame``: its masks (frame-sized), the restored crops
+            (none in ``mediapipe`` mode), the poses of the hands found (joints in frame pixels
+            and wrist-relative metres; a hand not found is absent) and per-stage milliseconds.
+            A pipeline for a sequence uses the previous frame's poses as this one's prior.
+        """
+
+    def reset(self) -> None:
+        """Start a new sequence: forget what earlier frames left behind (the previous poses
+        that are HASM's prior, the detector's and tracker's state, the crop consistency's last
+        crops), so the next frame is processed as a first one. The pipeline stays usable (the
+        ``mediapipe`` mode makes a fresh MediaPipe Hands for it)."""
+
+    def close(self) -> None:
+        """Release the models (native graphs and sessions, e.g. MediaPipe's) and any helper
+        thread; the pipeline is not used afterwards."""
 
 
 @dataclasses.dataclass(frozen=True)

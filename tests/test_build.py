@@ -182,3 +182,18 @@ def test_live_stage_choice_follows_the_device():
         assert "learned-segformer" in pipe.description and "learned-hdrnet" in pipe.description
     finally:
         pipe.close()
+
+
+def test_the_detnet_shpe_is_built_behind_the_shpe_protocol(clip_frames):
+    pytest.importorskip("torch")
+    from hdr_live.config import ShpeConfig, ShpeKind
+
+    config = PipelineConfig(shpe=ShpeConfig(backend=ShpeKind.DETNET))
+    pipe = build_pipeline(config)
+    try:
+        assert "SHPE detnet-synthetic" in pipe.description
+        results = [pipe.process(f) for f in _frames(clip_frames, 3)]
+    finally:
+        pipe.close()
+    poses = [p for r in results for _, p in r.poses.items()]
+    assert poses and all(p.joints_px.shape == (21, 2) and p.score == 1.0 for p in poses)

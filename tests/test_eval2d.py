@@ -1,4 +1,6 @@
 import json
+import math
+import warnings
 
 import numpy as np
 import pytest
@@ -21,6 +23,29 @@ def test_epe_ignores_unannotated_joints():
     pred = np.full((21, 2), 3.0)
     pred[5:] = 1000.0
     assert epe_px(pred, gt) == pytest.approx(np.hypot(3, 3))
+
+
+def test_epe_over_annotated_joints_only():
+    gt = np.full((21, 2), np.nan)
+    gt[[2, 5, 9]] = [[10.0, 10.0], [20.0, 20.0], [30.0, 30.0]]
+    gt[12] = [5.0, np.nan]  # half a joint is no ground truth
+    pred = np.zeros((21, 2))
+    pred[[2, 5, 9]] = gt[[2, 5, 9]] + [[3.0, 4.0], [0.0, 0.0], [6.0, 8.0]]
+    pred[0] = [1e6, 1e6]  # a joint without ground truth does not count
+    assert epe_px(pred, gt) == pytest.approx(5.0)
+    assert epe_px(pred.tolist(), gt.tolist()) == pytest.approx(5.0)  # array-likes too
+    pred[5] = np.nan  # a prediction missing at an annotated joint is not skipped
+    assert math.isnan(epe_px(pred, gt))
+
+
+def test_epe_nan_without_annotation_and_shape_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(epe_px(np.zeros((21, 2)), np.full((21, 2), np.nan)))
+    with pytest.raises(ValueError, match=r"pred_px must have shape \(21, 2\)"):
+        epe_px(np.zeros((14, 2)), np.zeros((21, 2)))
+    with pytest.raises(ValueError, match="gt_px"):
+        epe_px(np.zeros((21, 2)), np.zeros((21, 3)))
 
 
 def test_mpjpe_is_wrist_aligned_in_mm():

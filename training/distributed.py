@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import argparse
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Mapping, TypeVar
 
 import numpy as np
@@ -325,3 +328,28 @@ def init_from_env(environ: Mapping[str, str] | None = None,
     if not dist.is_initialized():
         dist.init_process_group(backend, init_method="env://", rank=rank, world_size=world)
     return DistContext(rank, world, local, local_world, device, backend)
+
+
+def run_in_context(command: Callable[[list[str] | None, "DistContext"], None],
+                   argv: list[str] | None = None) -> None:
+    """``command(argv, ctx)`` in the process context from torchrun's environment
+    (:func:`init_from_env`; the single-process context without it), closed afterwards."""
+    ctx = init_from_env()
+    try:
+        command(argv, ctx)
+    finally:
+        ctx.close()
+
+
+def trainer_parser(doc: str, module: str, run_help: str) -> argparse.ArgumentParser:
+    """A trainer's argument parser with the flags every trainer has: ``--data`` (dataset
+    folders) and ``--run`` / ``--run-dir`` (the run folder), and torchrun's usage as epilog."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=torchrun_help(module),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, nargs="+", required=True,
+                   help="generated synthetic dataset folder(s)")
+    p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
+                   help=f"{run_help}; under torchrun write --run-dir (torchrun takes --run for "
+                        "its own --run-path)")
+    return p
+

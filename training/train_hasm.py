@@ -18,7 +18,6 @@ evaluates and writes the checkpoint, log and export; each rank draws its own dro
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
@@ -30,7 +29,7 @@ import torch
 from tqdm import tqdm
 
 from hdr_live.models.hasm_net import MASK_NAMES, MODEL_KIND, HasmNet, HasmSpec
-from training.distributed import DistContext, init_from_env, torchrun_help
+from training.distributed import DistContext, run_in_context, trainer_parser
 from training.hasm_data import PriorNoise, hasm_example
 from training.hasm_losses import bce_loss
 from training.run_folder import AdamWRun, read_spec
@@ -176,25 +175,14 @@ def add_onnx_export(weights_path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """The command line (see the module docstring); under torchrun, one process of the run."""
-    ctx = init_from_env()
-    try:
-        _run_command(argv, ctx)
-    finally:
-        ctx.close()
+    run_in_context(_run_command, argv)
 
 
 def _run_command(argv: list[str] | None, ctx: DistContext) -> None:
     """Parse ``argv`` and train or export in the process ``ctx``."""
     from training.synth_dataset import open_splits
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                epilog=torchrun_help("training.train_hasm"),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, nargs="+", required=True,
-                   help="generated synthetic dataset folder(s)")
-    p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
-                   help="run folder (checkpoint, log); under torchrun write --run-dir (torchrun "
-                        "takes --run for its own --run-path)")
+    p = trainer_parser(__doc__, "training.train_hasm", "run folder (checkpoint, log)")
     p.add_argument("--init", type=Path, help="start a new run from this run's model weights")
     p.add_argument("--max-minutes", type=float, default=float("inf"),
                    help="stop (with a checkpoint) after this much wall time of this call")

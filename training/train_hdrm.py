@@ -32,18 +32,16 @@ batch (``--batch`` a multiple of N); rank 0 evaluates and writes the checkpoint,
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
 from pathlib import Path
 from typing import Sequence
 
-import torch
 
 from hdr_live.config import DEFAULT_HASM_WEIGHTS
 from hdr_live.models.hdrnet import HdrmSpec
-from training.distributed import DistContext, init_from_env, torchrun_help
+from training.distributed import DistContext, run_in_context, trainer_parser
 from training.hdrm_data import HdrmBatch, make_batch
 from training.hdrm_eval import HdrmMetrics, evaluate, evaluation_crops
 from training.hdrm_export import export
@@ -132,25 +130,14 @@ def train(run: Run, train_set: Sequence[SynthSample], val_crops: Sequence, until
 
 def main(argv: list[str] | None = None) -> None:
     """The command line (see the module docstring); under torchrun, one process of the run."""
-    ctx = init_from_env()
-    try:
-        _run_command(argv, ctx)
-    finally:
-        ctx.close()
+    run_in_context(_run_command, argv)
 
 
 def _run_command(argv: list[str] | None, ctx: DistContext) -> None:
     """Parse ``argv`` and train or export in the process ``ctx``."""
     from training.synth_dataset import open_splits
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                epilog=torchrun_help("training.train_hdrm"),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, nargs="+", required=True,
-                   help="generated synthetic dataset folder(s)")
-    p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
-                   help="run folder (checkpoint, log); under torchrun write --run-dir (torchrun "
-                        "takes --run for its own --run-path)")
+    p = trainer_parser(__doc__, "training.train_hdrm", "run folder (checkpoint, log)")
     p.add_argument("--phase", choices=[ph.value for ph in Phase], default=Phase.GT.value)
     p.add_argument("--init", type=Path, help="previous phase's run folder to start from")
     p.add_argument("--steps", type=int, default=TrainConfig.total_steps,

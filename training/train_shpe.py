@@ -23,7 +23,6 @@ shard's (equal only when the shards hold as many of them).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
@@ -35,7 +34,7 @@ from tqdm import tqdm
 
 from hdr_live.eval2d import mpjpe_mm
 from hdr_live.models.detnet import MODEL_KIND, DetNet, DetNetSpec, decode
-from training.distributed import SINGLE, DistContext, init_from_env, torchrun_help
+from training.distributed import SINGLE, DistContext, run_in_context, trainer_parser
 from training.run_folder import AdamWRun, read_spec
 from training.shpe_data import HandViews, build_hand_views, make_batch
 from training.shpe_detnet import detnet_loss
@@ -181,24 +180,14 @@ def export(run: ShpeRun, out: Path, val_views: HandViews, data_info: dict) -> di
 
 def main(argv: list[str] | None = None) -> None:
     """The command line (see the module docstring); under torchrun, one process of the run."""
-    ctx = init_from_env()
-    try:
-        _run_command(argv, ctx)
-    finally:
-        ctx.close()
+    run_in_context(_run_command, argv)
 
 
 def _run_command(argv: list[str] | None, ctx: DistContext) -> None:
     """Parse ``argv`` and train or export in the process ``ctx``."""
     from training.synth_dataset import open_splits
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                epilog=torchrun_help("training.train_shpe"),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, nargs="+", required=True)
-    p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
-                   help="run folder (checkpoint, log, crops); under torchrun write --run-dir "
-                        "(torchrun takes --run for its own --run-path)")
+    p = trainer_parser(__doc__, "training.train_shpe", "run folder (checkpoint, log, crops)")
     p.add_argument("--steps", type=int, default=ShpeTrainConfig.total_steps,
                    help="train until this step (resumes)")
     p.add_argument("--total-steps", type=int, default=ShpeTrainConfig.total_steps,

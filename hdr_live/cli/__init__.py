@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, DeviceError, InputError, VideoWriteError, WeightsError, OSError) as exc:
         print(f"hdr-live: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before the outputs were opened, or a second Ctrl-C
+        print("\nhdr-live: interrupted", file=sys.stderr)
+        return 130
 
 
 def console_main() -> int:

@@ -24,18 +24,6 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
-def positive_float(text: str) -> float:
-    """A finite number > 0.
-
-    Raises:
-        argparse.ArgumentTypeError: not a number, NaN, infinite, zero or negative.
-    """
-    value = _number(text)
-    if not (math.isfinite(value) and value > 0.0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
-
-
 def frame_rate(text: str) -> float:
     """A frame rate in frames per second, from ``MIN_FPS`` to ``MAX_FPS`` of
     :mod:`hdr_live.io.video_writer` (for ``--fps``).

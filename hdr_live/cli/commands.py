@@ -16,7 +16,7 @@ from hdr_live.cli.paths import check_output_path, check_paths
 from hdr_live.config import App, config_for
 from hdr_live.io.sources import IMAGE_SUFFIXES
 from hdr_live.jobs import ClipJob, run_clip
-from hdr_live.live.settings import Smoothing
+from hdr_live.temporal.smoothing import Smoothing
 
 
 def _smoothing(value: str) -> Smoothing | None:
@@ -124,6 +124,10 @@ def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob
     except ImportError as exc:
         raise CliError(f"--ray needs the ray extra: pip install -e '.[ray]' ({exc})") from exc
     print(summary_table(outcomes))
+    if any(o.status == "interrupted" for o in outcomes):
+        print("hdr-live: interrupted; finished clips are complete, the rest run again next time",
+              file=sys.stderr)
+        return 130
     return 2 if any(o.status == "failed" for o in outcomes) else 0
 
 
@@ -147,14 +151,15 @@ def live_command(args: argparse.Namespace) -> int:
         raise CliError(
             f"the live window needs the ui extra (PyQt6, open3d): pip install -e '.[ui]' ({exc})"
         ) from exc
-    from hdr_live.live.settings import LiveSettings, Smoothing
+    from hdr_live.live.settings import LiveSettings
     from hdr_live.ui.app import LiveAppOptions, run_live_app
 
     config = config_for(stage_choices(args), App.LIVE, source.input_kind)
     print(f"hdr-live: live {config.mode.value} (HASM {config.hasm.backend.value}, HDRM "
           f"{config.hdrm.backend.value}) on {config.device.name} ({config.device.reason})",
           file=sys.stderr)
-    settings = LiveSettings(mode=config.mode, smoothing=Smoothing(args.smoothing),
+    smoothing = Smoothing(args.smoothing.replace("-", "_"))
+    settings = LiveSettings(mode=config.mode, smoothing=smoothing,
                             crop_flow=args.flow, mirror=args.mirror)
     return run_live_app(LiveAppOptions(
         camera=source.camera, source=source.clip, settings=settings, config=config,

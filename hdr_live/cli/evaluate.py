@@ -2,10 +2,10 @@
 
 Two kinds of folder:
 - images with a ``*.gt.json`` beside each (:mod:`hdr_live.eval2d`): each image on its own (stills);
-- a Tzionas-style clip (:mod:`hdr_live.io.tzionas`, the HDR paper's real-world benchmark): the
-  frames run as one sequence, the annotated ones are scored with the paper's protocol (2D EPE in
-  pixels over the annotated joints, per hand and mean), and ``--csv`` gets one row per frame and
-  hand.
+- a Tzionas-style clip (:mod:`hdr_live.io.tzionas`, the HDR paper's real-world benchmark; scored
+  by :mod:`hdr_live.eval_tzionas`): the frames run as one sequence, the annotated ones are scored
+  with the paper's protocol (2D EPE in pixels over the annotated joints, per hand and mean), and
+  ``--csv`` gets one row per frame and hand.
 
 The last line keeps one form: ``summary mode=… hands found F/N, mean 2D EPE … px over found
 hands, mean MPJPE … mm, left/right swaps S``.
@@ -17,13 +17,15 @@ import argparse
 import math
 
 from hdr_live.build import build_pipeline
+from hdr_live.cli.errors import CliError
+from hdr_live.cli.paths import check_paths
 from hdr_live.cli.options import device_note, pipeline_config
 from hdr_live.config import App, InputKind
 from hdr_live.eval2d import (GroundTruth, HandEval, evaluate_hands, evaluate_image,
                              find_ground_truth, load_ground_truth)
 from hdr_live.types import Hands
-from hdr_live.io.tzionas import (TzionasFolderSource, is_tzionas_folder, read_tzionas_joints,
-                                 score_tzionas_frame, summarize_epe, write_epe_csv)
+from hdr_live.eval_tzionas import score_tzionas_frame, summarize_epe, write_epe_csv
+from hdr_live.io.tzionas import TzionasFolderSource, is_tzionas_folder, read_tzionas_joints
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -38,10 +40,19 @@ def _summary(mode: str, found: int, total: int, epe_px: float, mpjpe_mm: float,
 
 
 def eval2d_command(args: argparse.Namespace) -> int:
-    """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line."""
+    """``hdr-live eval-2d``: per-hand 2D EPE, hands found, swaps; a summary line.
+
+    Raises:
+        hdr_live.cli.errors.CliError: the folder or ``--csv`` is refused before any work (the
+            CSV onto an input, an unwritable place, or ``--csv`` for a folder of stills).
+    """
+    check_paths([args.gt_dir], {"--csv": args.csv})
     if is_tzionas_folder(args.gt_dir):
         return _eval_tzionas(args)
     truths = [load_ground_truth(path) for path in find_ground_truth(args.gt_dir)]  # fail fast
+    if args.csv is not None:
+        raise CliError("--csv is for a Tzionas-style clip; a folder of *.gt.json prints its "
+                       "scores per hand")
     config = pipeline_config(args, App.BATCH, InputKind.IMAGES)
     pipeline = build_pipeline(config)
     print(f"# {pipeline.description}{device_note(config)}")
@@ -96,10 +107,9 @@ def _eval_tzionas(args: argparse.Namespace) -> int:
         write_epe_csv(rows, args.csv)
         print(f"# per-frame CSV: {args.csv}")
     summary = summarize_epe(rows)
-    for key in ("right", "left"):
-        s = summary[key]
+    for key, s in (("right", summary.right), ("left", summary.left)):
         print(f"{key}: found {s.found}/{s.scored} annotated frames, 2D EPE "
               f"{_fmt(s.epe_px, 'px')} over {s.joints} joints")
-    mean = summary["mean"]
+    mean = summary.mean
     print(_summary(args.mode, mean.found, mean.scored, mean.epe_px, float("nan"), swaps))
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from hdr_live.accel.device import DevicePreference
 from hdr_live.cli.errors import CliError
 from hdr_live.config import (App, HasmKind, HdrmKind, InputKind, Mode, PipelineConfig,
-                             StageChoices, config_for)
+                             ShpeKind, StageChoices, config_for)
 
 _CAMERA = re.compile(r"camera:(\d+)")
 
@@ -29,7 +29,7 @@ def stage_choices(args: argparse.Namespace) -> StageChoices:
     choices."""
     return StageChoices(mode=Mode(args.mode), mirrored=args.mirrored,
                         hasm=_kind_or_auto(args.hasm, HasmKind),
-                        hdrm=_kind_or_auto(args.hdrm, HdrmKind),
+                        hdrm=_kind_or_auto(args.hdrm, HdrmKind), shpe=ShpeKind(args.shpe),
                         device=DevicePreference(args.device), tensorrt=args.tensorrt)
 
 

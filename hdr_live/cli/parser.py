@@ -22,6 +22,9 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hdrm", choices=["auto", "baseline", "learned"], default="auto",
                    help="HDRM restorer in hdr mode: OpenCV inpainting (baseline) or HDRNet "
                         "(learned); auto = inpainting, except in the live app on CUDA")
+    p.add_argument("--shpe", choices=["mediapipe", "detnet"], default="mediapipe",
+                   help="SHPE in hdr mode: MediaPipe's landmark network (default) or the "
+                        "DetNet-style network trained here on synthetic hands (the ablation's)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="where learned networks run: CUDA when available (auto, default), the "
                         "CPU, or CUDA (an error without it)")
@@ -94,7 +97,9 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--camera", type=non_negative_int, metavar="N", help="camera index, e.g. 0 (= camera:N)")
     src.add_argument("--source", type=Path, metavar="CLIP", help="a video played through the app")
     _add_pipeline_choices(p)
-    p.add_argument("--smoothing", choices=["off", "one_euro", "kalman"], default="one_euro")
+    p.add_argument("--smoothing", choices=["one-euro", "one_euro", "kalman", "off"],
+                   default="one-euro", help="joint smoothing at the start (the window's control "
+                   "switches it): One-Euro (default), Kalman or off")
     p.add_argument("--flow", action="store_true", help="optical-flow consistency of the crops")
     p.add_argument("--mirror", action="store_true",
                    help="start with the view flipped (selfie), as the window's Mirror control")

@@ -53,12 +53,21 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+#: Inside an input folder these are inputs even when they do not exist yet (a frame, or a
+#: Tzionas ground-truth file of a frame that has none so far).
+_INPUT_SUFFIXES = frozenset(IMAGE_SUFFIXES) | {".txt", ".json"}
+
+
 def _overwrites_input(output: Path, source: Path) -> bool:
-    """Whether writing ``output`` destroys ``source`` or, for a folder, one of its images."""
-    if source.is_dir():
-        inside = os.path.realpath(output.parent) == os.path.realpath(source)
-        return inside and output.suffix.lower() in IMAGE_SUFFIXES
-    return _same_file(output, source)
+    """Whether writing ``output`` destroys ``source`` or, for a folder, a file in its tree
+    (any file that exists there, or a new image / ground-truth file)."""
+    if not source.is_dir():
+        return _same_file(output, source)
+    folder = os.path.realpath(source)
+    real = os.path.realpath(output)
+    if os.path.commonpath([folder, real]) != folder:
+        return False
+    return output.exists() or output.suffix.lower() in _INPUT_SUFFIXES
 
 
 def _mount_type(folder: Path) -> str | None:
@@ -141,8 +150,8 @@ def check_paths(inputs: Iterable[str | os.PathLike[str] | None],
 
     Raises:
         CliError: an input is missing or not a regular file or folder; an output is an input
-            (or, for an input folder, one of its images), is another output, or cannot be
-            written (see :func:`check_output_path`).
+            (or, for an input folder, a file in its tree: see ``_overwrites_input``), is another
+            output, or cannot be written (see :func:`check_output_path`).
     """
     sources = [check_input_path(p) for p in _present(inputs)]
     given = [(label, Path(p)) for label, p in outputs.items() if p is not None]

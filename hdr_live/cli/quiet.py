@@ -8,14 +8,18 @@ passes every other line on.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sys
 import threading
 
+#: How long the exit hook waits for the filter thread to pass the last lines on, seconds.
+DRAIN_TIMEOUT_S = 2.0
+
 #: Lines of native-library log noise (matched at the start of a line).
 NATIVE_NOISE = re.compile(
-    rb"^(?:[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\]"  # absl / glog prefix
+    rb"^(?:[IW]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\]"  # absl / glog info and warnings (E, F kept)
     rb"|INFO: Created TensorFlow Lite"
     rb"|WARNING: All log messages before absl::InitializeLog\(\)"
     rb"|Feedback manager requires a model)"
@@ -65,6 +69,19 @@ def filter_native_stderr() -> None:
                            errors="backslashreplace")
     os.dup2(write_fd, 2)
     os.close(write_fd)
-    threading.Thread(target=_pump, args=(read_fd, terminal), name="hdr-live-stderr",
-                     daemon=True).start()
+    pump = threading.Thread(target=_pump, args=(read_fd, terminal), name="hdr-live-stderr",
+                            daemon=True)
+    pump.start()
+    atexit.register(_restore, terminal, pump)
     filter_native_stderr._installed = True  # type: ignore[attr-defined]
+
+
+def _restore(terminal: int, pump: threading.Thread) -> None:
+    """At exit: descriptor 2 back to the terminal (closing the pipe's last writer, so the
+    filter thread reads to the end) and wait for the thread to pass the last lines on."""
+    try:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+    except OSError:
+        return
+    pump.join(DRAIN_TIMEOUT_S)

@@ -26,17 +26,16 @@ loader using the principal point (319.5, 239.5) for 640×480, the HDR demo plott
 image unchanged) all treat them as 0-based with the origin at the centre of the top-left pixel,
 which is this project's *frame pixels* convention. They are therefore taken as given, with no
 conversion.
+
+Scoring a clip with the paper's protocol: :mod:`hdr_live.eval_tzionas`.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
 import math
-import os
 import re
-import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -380,142 +379,3 @@ def read_tzionas_joints(path: Path) -> TzionasGroundTruth:
         joints_px=Hands(left=joints[Side.LEFT], right=joints[Side.RIGHT]),
         annotated=Hands(left=mask[Side.LEFT], right=mask[Side.RIGHT]),
     )
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-def tzionas_epe_px(pred_px: np.ndarray, gt_px: np.ndarray) -> float:
-    """Mean 2D end-point error in pixels over the annotated joints (the HDR paper's 2D EPE).
-
-    Args:
-        pred_px: (21, 2) predicted frame pixels.
-        gt_px: (21, 2) ground-truth frame pixels, NaN rows where not annotated.
-
-    Returns:
-        The mean Euclidean distance (pixels) over rows where ``gt_px`` is finite, NaN when no
-        row is (no warning). NaN in ``pred_px`` at an annotated joint gives NaN.
-
-    Raises:
-        ValueError: an array is not of shape (21, 2).
-    """
-    pred, gt = np.asarray(pred_px, dtype=np.float64), np.asarray(gt_px, dtype=np.float64)
-    for name, arr in (("pred_px", pred), ("gt_px", gt)):
-        if arr.shape != (NUM_JOINTS, 2):
-            raise ValueError(f"{name} must have shape ({NUM_JOINTS}, 2), got {arr.shape}")
-    rows = np.isfinite(gt).all(axis=1)
-    if not rows.any():
-        return math.nan
-    return float(np.linalg.norm(pred[rows] - gt[rows], axis=1).mean())
-
-
-@dataclasses.dataclass(frozen=True)
-class EpeRow:
-    """One scored hand of one annotated frame (a row of the per-frame CSV).
-
-    Attributes:
-        frame: the frame number ``NNN``.
-        image: the frame's file name.
-        side: the annotated hand.
-        annotated_joints: joints of this hand with ground truth (1-14).
-        epe_px: 2D EPE in pixels over them; NaN when the hand was not found.
-        found: the pipeline returned a hand of this side.
-    """
-
-    frame: int
-    image: str
-    side: Side
-    annotated_joints: int
-    epe_px: float
-    found: bool
-
-
-def score_tzionas_frame(frame: TzionasFrame, gt: TzionasGroundTruth,
-                        pred_px: Hands[np.ndarray]) -> list[EpeRow]:
-    """Score the predicted hands of one annotated frame: one row per hand with ground truth
-    (right first); a hand with no annotated joint is not scored.
-
-    Args:
-        frame: the frame.
-        gt: its ground truth.
-        pred_px: per side the (21, 2) predicted frame pixels, None for a hand not found (e.g.
-            ``result.poses.map(lambda side, pose: pose.joints_px)``).
-    """
-    rows = []
-    for side in (Side.RIGHT, Side.LEFT):
-        count = gt.count(side)
-        if not count:
-            continue
-        pred = pred_px.get(side)
-        epe = tzionas_epe_px(pred, gt.joints_px.get(side)) if pred is not None else math.nan
-        rows.append(EpeRow(frame.number, frame.image_path.name, side, count, epe,
-                           pred is not None))
-    return rows
-
-
-@dataclasses.dataclass(frozen=True)
-class HandSummary:
-    """EPE over the annotated frames of one hand (or of both).
-
-    Attributes:
-        scored: hand-frames with ground truth.
-        found: of those, hand-frames the pipeline found.
-        joints: annotated joints over the found hand-frames.
-        epe_px: mean 2D EPE in pixels over those joints (each joint weighs the same; NaN when
-            nothing was found).
-    """
-
-    scored: int
-    found: int
-    joints: int
-    epe_px: float
-
-
-def summarize_epe(rows: Iterable[EpeRow]) -> dict[str, HandSummary]:
-    """Per-hand and overall summary: keys ``"right"``, ``"left"`` and ``"mean"`` (both hands).
-
-    Missed hands are counted (``scored - found``) but not in the EPE.
-    """
-    rows = list(rows)
-
-    def summary(selected: list[EpeRow]) -> HandSummary:
-        found = [r for r in selected if r.found and math.isfinite(r.epe_px)]
-        joints = sum(r.annotated_joints for r in found)
-        total = sum(r.epe_px * r.annotated_joints for r in found)
-        return HandSummary(len(selected), len(found), joints,
-                           total / joints if joints else math.nan)
-
-    out = {side.value: summary([r for r in rows if r.side is side])
-           for side in (Side.RIGHT, Side.LEFT)}
-    out["mean"] = summary(rows)
-    return out
-
-
-#: Columns of the per-frame CSV.
-CSV_COLUMNS = ("frame", "image", "side", "annotated_joints", "epe_px", "found")
-
-
-def write_epe_csv(rows: Iterable[EpeRow], path: Path) -> None:
-    """Write the per-frame CSV (:data:`CSV_COLUMNS`; ``epe_px`` with 3 decimals, empty when the
-    hand was not found; ``found`` ``true``/``false``; ``side`` ``right``/``left``).
-
-    Written to a temporary file in the destination folder (created when missing), then renamed
-    into place: ``path`` is either its old content or complete.
-
-    Raises:
-        OSError: the folder cannot be created or the file cannot be written or renamed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
-    try:
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(CSV_COLUMNS)
-            for r in rows:
-                writer.writerow([r.frame, r.image, r.side.value, r.annotated_joints,
-                                 f"{r.epe_px:.3f}" if math.isfinite(r.epe_px) else "",
-                                 "true" if r.found else "false"])
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

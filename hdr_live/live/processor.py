@@ -12,7 +12,7 @@ order, on both threads:
 
 After closing a pipeline the C heap is trimmed (glibc ``malloc_trim``): MediaPipe graphs and
 TFLite interpreters leave tens of MB of freed memory in the allocator's arenas, which repeated
-switching would otherwise pile up (measured: +250 MB over 16 rebuilds without, flat with).
+switching would otherwise pile up (figures: docs/benchmarks.md, "Live runtime and speed").
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import numpy as np
 
 from hdr_live.build import build_pipeline
 from hdr_live.config import App, InputKind, PipelineConfig, default_config
-from hdr_live.live.settings import LiveSettings, Smoothing
+from hdr_live.live.settings import LiveSettings
 from hdr_live.pipeline import PreparedFrame, StagedPipeline
-from hdr_live.temporal.smoothing import PoseSmoother
+from hdr_live.temporal.smoothing import PoseSmoother, Smoothing
 from hdr_live.types import Frame, FrameResult
 
 PipelineFactory = Callable[[PipelineConfig], StagedPipeline]

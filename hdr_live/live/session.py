@@ -319,8 +319,9 @@ class LiveSession:
 def fit_within(rgb: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     """``rgb`` shrunk (bilinear, aspect kept) to fit ``size`` = (width, height) pixels; the
     same array when it fits already or ``size`` is None. Done on the consumer thread so the UI
-    thread only converts a screen-sized image. Bilinear, not INTER_AREA: 1 ms instead of 6 ms
-    for 1280×720 → 870×490 here, and a window shows the frame at least about half size."""
+    thread only converts a screen-sized image. Bilinear, not INTER_AREA: the cheaper of the two
+    (figures: docs/benchmarks.md, "Live runtime and speed"), and a window shows the frame at
+    least about half size."""
     if size is None:
         return rgb
     h, w = rgb.shape[:2]

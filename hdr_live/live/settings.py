@@ -1,42 +1,20 @@
-"""What the user of the live app can switch while it runs, and the live smoothing filters.
+"""What the user of the live app can switch while it runs.
 
 The pipeline itself is configured by :class:`hdr_live.config.PipelineConfig` (the live app's
 defaults: :func:`hdr_live.config.default_config` with :attr:`~hdr_live.config.App.LIVE`);
-:meth:`LiveSettings.apply` lays the switchable settings over it.
+:meth:`LiveSettings.apply` lays the switchable settings over it. The smoothing choice and its
+filters live in :mod:`hdr_live.temporal.smoothing` (:class:`Smoothing`, re-exported here).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 
 from hdr_live.config import Mode, PipelineConfig
-from hdr_live.temporal.filters import KalmanOptions, OneEuroOptions
 from hdr_live.temporal.flow import FlowOptions
-from hdr_live.temporal.smoothing import DEFAULT_KALMAN_M, DEFAULT_ONE_EURO_M, SmootherOptions
+from hdr_live.temporal.smoothing import Smoothing
 
-#: Pixel-channel filters of the live app, tuned for 1280×720 footage (hands about 120 px wrist to
-#: middle MCP) with ``benchmarks/jitter.py`` (figures in docs/benchmarks.md). The library defaults
-#: (:data:`hdr_live.temporal.smoothing.DEFAULT_ONE_EURO_PX`) assume a 640×480 webcam with 40 px
-#: hands and smooth such larger, faster-moving hands too little.
-LIVE_ONE_EURO_PX = OneEuroOptions(min_cutoff_hz=0.5, beta=0.007, d_cutoff_hz=1.0)
-LIVE_KALMAN_PX = KalmanOptions(measurement_std=3.0, acceleration_std=250.0, initial_velocity_std=300.0)
-
-
-class Smoothing(str, enum.Enum):
-    """Temporal smoothing choice of the live app."""
-
-    OFF = "off"
-    ONE_EURO = "one_euro"
-    KALMAN = "kalman"
-
-    def smoother_options(self) -> SmootherOptions | None:
-        """The :class:`PoseSmoother` options, or None for off."""
-        if self is Smoothing.OFF:
-            return None
-        if self is Smoothing.KALMAN:
-            return SmootherOptions(px=LIVE_KALMAN_PX, rel_m=DEFAULT_KALMAN_M)
-        return SmootherOptions(px=LIVE_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M)
+__all__ = ["LiveSettings", "Smoothing"]
 
 
 @dataclasses.dataclass(frozen=True)

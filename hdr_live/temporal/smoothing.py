@@ -1,4 +1,5 @@
-"""Per-hand temporal smoothing of :class:`~hdr_live.types.HandPose` joints, and a jitter metric.
+"""Per-hand temporal smoothing of :class:`~hdr_live.types.HandPose` joints, the smoothing choice
+offered to users (:class:`Smoothing`, with its tuned filters), and a jitter metric.
 
 :class:`PoseSmoother` keeps, per side, one causal joint filter for ``joints_px`` (21, 2) and one
 for ``joints_rel_m`` (21, 3) (see :mod:`hdr_live.temporal.filters`), driven by the frames' real
@@ -33,7 +34,7 @@ class FilterKind(enum.Enum):
 
 
 #: Defaults for a 640×480 webcam, hand ≈ 40 px wrist to middle MCP (≈ 9 cm, so 1 px ≈ 2.2 mm),
-#: joint noise ≈ 2 px / 4 mm. Tuned on the synthetic trajectories of tests/test_temporal_*.py:
+#: joint noise ≈ 2 px / 4 mm. Tuned on the synthetic trajectories of tests/temporal/test_smoothing.py:
 #: jitter (mean joint acceleration) at most half of the raw one with a lag below one frame.
 DEFAULT_KALMAN_PX = KalmanOptions(
     measurement_std=2.0, acceleration_std=700.0, initial_velocity_std=300.0
@@ -93,6 +94,32 @@ class SmootherOptions:
         if kind is FilterKind.KALMAN:
             return SmootherOptions(px=DEFAULT_KALMAN_PX, rel_m=DEFAULT_KALMAN_M)
         return SmootherOptions(px=DEFAULT_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M)
+
+
+#: Pixel-channel filters tuned for 1280×720 footage (hands about 120 px wrist to middle MCP) with
+#: ``benchmarks/jitter.py`` (figures in docs/benchmarks.md), used by :class:`Smoothing`. The
+#: library defaults (:data:`DEFAULT_ONE_EURO_PX`, :data:`DEFAULT_KALMAN_PX`) assume a 640×480
+#: webcam with 40 px hands and smooth such larger, faster-moving hands too little.
+LIVE_ONE_EURO_PX = OneEuroOptions(min_cutoff_hz=0.5, beta=0.007, d_cutoff_hz=1.0)
+LIVE_KALMAN_PX = KalmanOptions(measurement_std=3.0, acceleration_std=250.0, initial_velocity_std=300.0)
+
+
+class Smoothing(str, enum.Enum):
+    """The temporal smoothing choice offered to users (the live window's control, ``process
+    --smoothing``, :class:`hdr_live.HandTracker`): off, or a filter with the pixel channel
+    :data:`LIVE_ONE_EURO_PX` / :data:`LIVE_KALMAN_PX` and the library default for metres."""
+
+    OFF = "off"
+    ONE_EURO = "one_euro"
+    KALMAN = "kalman"
+
+    def smoother_options(self) -> SmootherOptions | None:
+        """The :class:`PoseSmoother` options, or None for off."""
+        if self is Smoothing.OFF:
+            return None
+        if self is Smoothing.KALMAN:
+            return SmootherOptions(px=LIVE_KALMAN_PX, rel_m=DEFAULT_KALMAN_M)
+        return SmootherOptions(px=LIVE_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M)
 
 
 @dataclasses.dataclass

@@ -1,5 +1,5 @@
 """The live window (PyQt6): video with overlays, restored crops, rates, controls, 3D view.
 
-Never imports torch (``tests/test_ui_imports.py`` checks it). The work lives in
+Never imports torch (``tests/ui/test_ui_imports.py`` checks it). The work lives in
 :mod:`hdr_live.live`; these modules only show it.
 """

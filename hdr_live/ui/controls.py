@@ -7,7 +7,8 @@ import dataclasses
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from hdr_live.live.settings import LiveSettings, Smoothing
+from hdr_live.live.settings import LiveSettings
+from hdr_live.temporal.smoothing import Smoothing
 from hdr_live.config import Mode
 
 _SMOOTHING_LABELS = {

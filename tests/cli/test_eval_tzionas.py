@@ -78,3 +78,16 @@ def test_a_bad_ground_truth_file_is_one_error_before_any_work(tzionas_clip, tmp_
     assert main(["eval-2d", "--gt-dir", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "seq01-joints_2D_GT-003.txt" in err[0]
+
+
+def test_outputs_onto_the_clips_files_are_refused_and_nothing_changes(tzionas_clip, capsys):
+    gt = tzionas_clip / "seq01-joints_2D_GT-003.txt"
+    frame = tzionas_clip / "seq01-rgb-002.png"
+    before = {p.name: p.read_bytes() for p in tzionas_clip.iterdir()}
+    for argv in (["eval-2d", "--gt-dir", str(tzionas_clip), "--csv", str(gt)],
+                 ["eval-2d", "--gt-dir", str(tzionas_clip), "--csv", str(frame)],
+                 ["process", str(tzionas_clip), "--poses", str(gt)],
+                 ["process", str(tzionas_clip), "--poses", str(tzionas_clip / "new.png")]):
+        assert main(argv) == 2
+        assert "would overwrite the input" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tzionas_clip.iterdir()} == before

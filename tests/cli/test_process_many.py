@@ -67,3 +67,46 @@ def test_the_same_task_on_a_local_ray_instance(four_clips, tmp_path):
     assert _run(four_clips, tmp_path / "seq") == 0
     assert _run(four_clips, tmp_path / "ray", "--ray", "local", "--jobs", "2") == 0
     assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "seq")
+
+
+def test_a_failing_clip_is_reported_and_the_others_go_on(four_clips, tmp_path, capsys):
+    broken = tmp_path / "in"
+    broken.mkdir()
+    shutil.copy(four_clips / "clip0.mp4", broken / "clip0.mp4")
+    (broken / "clip1.mp4").write_bytes(b"not a video at all")
+    shutil.copy(four_clips / "clip2.mp4", broken / "clip2.mp4")
+    assert _run(broken, tmp_path / "out") == 2
+    table = capsys.readouterr().out
+    assert table.count(" done ") == 2 and "failed" in table
+    assert not (tmp_path / "out" / "clip1.done.json").exists()
+
+
+def test_a_changed_setting_redoes_the_clip(four_clips, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(four_clips, out) == 0
+    capsys.readouterr()
+    assert _run(four_clips, out, "--export", ".npz") == 0  # the marker's job differs
+    assert capsys.readouterr().out.count(" done ") == 4
+    assert len(list(out.glob("*.npz"))) == 4
+
+
+def test_ctrl_c_stops_a_many_clip_run_and_it_resumes(four_clips, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "hdr_live.cli", "process", str(four_clips / "clip*.mp4"),
+           "--out-dir", str(out), "--mode", "mediapipe"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.done.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and len(list(out.glob("*.done.json"))) < 4
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "skipped" in again.stdout
+    assert len(list(out.glob("*.done.json"))) == 4

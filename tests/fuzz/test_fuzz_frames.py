@@ -13,6 +13,8 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from support import REPO  # noqa: E402
 from fuzz_settings import fuzz_settings, hang_guard  # noqa: E402
+from hdr_live.build import build_pipeline  # noqa: E402
+from hdr_live.config import InputKind, Mode, PipelineConfig  # noqa: E402
 from hdr_live.io.sources import InputError, to_rgb  # noqa: E402
 from hdr_live.render import OverlayOptions, draw_overlay  # noqa: E402
 from hdr_live.types import Frame, FrameResult  # noqa: E402
@@ -62,13 +64,6 @@ def real_rgb() -> np.ndarray:
 def _build(mode_name: str, tracked: bool = False):
     """A pipeline for unrelated stills (or a tracked sequence), built the way the application
     builds it."""
-    try:
-        from hdr_live.build import build_pipeline
-        from hdr_live.config import InputKind, Mode, PipelineConfig
-    except ImportError:  # before the configuration rewrite landed
-        from hdr_live.pipeline import Mode, PipelineOptions, build_pipeline
-
-        return build_pipeline(Mode(mode_name), PipelineOptions(still_images=not tracked))
     kind = InputKind.VIDEO if tracked else InputKind.IMAGES
     return build_pipeline(PipelineConfig(mode=Mode(mode_name), input_kind=kind))
 

@@ -1,12 +1,11 @@
 """Tzionas-style clips (hdr_live.io.tzionas): both folder layouts, strict ground-truth parsing,
-the 14 → 21 joint mapping, NaN for joints without ground truth, the EPE and the CSV. All fixtures
-are made here in a temporary folder (tiny PNG frames drawn with OpenCV)."""
+the 14 → 21 joint mapping and NaN for joints without ground truth (scoring:
+tests/test_eval_tzionas_scoring.py). All fixtures are made here in a temporary folder (tiny PNG
+frames drawn with OpenCV)."""
 
 from __future__ import annotations
 
-import csv
 import logging
-import math
 import re
 
 import cv2
@@ -15,21 +14,14 @@ import pytest
 
 from hdr_live.io.sources import InputError
 from hdr_live.io.tzionas import (
-    CSV_COLUMNS,
     TZIONAS_TO_JOINT,
-    EpeRow,
     TzionasFolderSource,
     TzionasFormatError,
     find_tzionas_frames,
     is_tzionas_folder,
     read_tzionas_joints,
-    score_tzionas_frame,
-    summarize_epe,
-    tzionas_epe_px,
-    write_epe_csv,
 )
 from hdr_live.joints import NUM_JOINTS, Joint, Side
-from hdr_live.types import Hands
 
 #: File line i holds (x, y) = (10 + i, 200 + 2 i); lines in UNANNOTATED hold "0 0".
 UNANNOTATED = (2, 13, 15, 27)
@@ -184,87 +176,6 @@ def test_unreadable_and_non_utf8(tmp_path):
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="not UTF-8"):
         read_tzionas_joints(path)
-
-
-# ----------------------------------------------------------------------------------- EPE
-
-
-def test_epe_over_annotated_joints_only():
-    gt = np.full((21, 2), np.nan)
-    gt[[2, 5, 9]] = [[10.0, 10.0], [20.0, 20.0], [30.0, 30.0]]
-    pred = np.zeros((21, 2))
-    pred[[2, 5, 9]] = gt[[2, 5, 9]] + [[3.0, 4.0], [0.0, 0.0], [6.0, 8.0]]
-    pred[0] = [1e6, 1e6]  # a joint without ground truth does not count
-    assert tzionas_epe_px(pred, gt) == pytest.approx(5.0)
-
-
-def test_epe_nan_without_annotation_and_shape_errors():
-    with _no_warnings():
-        assert math.isnan(tzionas_epe_px(np.zeros((21, 2)), np.full((21, 2), np.nan)))
-    with pytest.raises(ValueError, match=r"pred_px must have shape \(21, 2\)"):
-        tzionas_epe_px(np.zeros((14, 2)), np.zeros((21, 2)))
-    with pytest.raises(ValueError, match="gt_px"):
-        tzionas_epe_px(np.zeros((21, 2)), np.zeros((21, 3)))
-
-
-class _no_warnings:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("error")
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
-
-
-def test_score_summary_and_csv(tmp_path):
-    folder = make_flat(tmp_path / "clip")
-    frames = find_tzionas_frames(folder)
-    annotated = [f for f in frames if f.gt_path is not None]
-    rows = []
-    for k, frame in enumerate(annotated):
-        gt = read_tzionas_joints(frame.gt_path)
-        right = np.nan_to_num(gt.joints_px.right) + [3.0, 4.0]  # 5 px off everywhere
-        left = np.nan_to_num(gt.joints_px.left) + [float(k), 0.0]
-        pred = Hands(right=right, left=left if k != 1 else None)  # left missed in frame 10
-        rows += score_tzionas_frame(frame, gt, pred)
-    assert [(r.frame, r.side, r.found) for r in rows] == [
-        (0, Side.RIGHT, True), (0, Side.LEFT, True), (10, Side.RIGHT, True),
-        (10, Side.LEFT, False), (100, Side.RIGHT, True), (100, Side.LEFT, True)]
-    assert all(r.annotated_joints == 12 for r in rows)
-    assert rows[0].epe_px == pytest.approx(5.0) and math.isnan(rows[3].epe_px)
-    assert rows[1].epe_px == 0.0 and rows[5].epe_px == pytest.approx(2.0)
-    summary = summarize_epe(rows)
-    assert summary["right"].epe_px == pytest.approx(5.0) and summary["right"].found == 3
-    assert summary["left"].scored == 3 and summary["left"].found == 2
-    assert summary["left"].epe_px == pytest.approx(1.0)
-    assert summary["mean"].joints == 60 and summary["mean"].epe_px == pytest.approx(17.0 / 5)
-    assert math.isnan(summarize_epe([])["mean"].epe_px)
-
-    out = tmp_path / "out" / "epe.csv"
-    write_epe_csv(rows, out)
-    with out.open(newline="") as fh:
-        table = list(csv.reader(fh))
-    assert tuple(table[0]) == CSV_COLUMNS
-    assert table[1] == ["0", "Tz-02-1-rgb-000.png", "right", "12", "5.000", "true"]
-    assert table[4] == ["10", "Tz-02-1-rgb-010.png", "left", "12", "", "false"]
-    assert len(table) == 7
-    assert sorted(p.name for p in out.parent.iterdir()) == ["epe.csv"]  # no temporary left
-
-
-def test_csv_keeps_the_old_file_when_writing_fails(tmp_path):
-    out = tmp_path / "epe.csv"
-    out.write_text("old")
-
-    def rows():
-        yield EpeRow(0, "a.png", Side.RIGHT, 3, 1.0, True)
-        raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError):
-        write_epe_csv(rows(), out)
-    assert out.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["epe.csv"]
 
 
 # ----------------------------------------------------------------------------------- folders

@@ -13,7 +13,8 @@ import pytest
 
 from support import CLIP_CONFIG, LIVENESS_S, H, W, Factory, count_video_frames, fake_result, gen_frames
 from hdr_live.io.sources import InputError
-from hdr_live.live.settings import LiveSettings, Smoothing
+from hdr_live.live.settings import LiveSettings
+from hdr_live.temporal.smoothing import Smoothing
 from hdr_live.live.processor import LiveProcessor
 from hdr_live.live.recorder import LiveRecorder
 from hdr_live.live.session import LiveSession, SessionOptions

@@ -9,8 +9,13 @@ import pytest
 
 from hdr_live.joints import NUM_JOINTS, Side, hand_scale_px
 from hdr_live.temporal.smoothing import (
+    DEFAULT_KALMAN_M,
+    DEFAULT_ONE_EURO_M,
+    LIVE_KALMAN_PX,
+    LIVE_ONE_EURO_PX,
     FilterKind,
     PoseSmoother,
+    Smoothing,
     SmootherOptions,
     mean_joint_acceleration_px,
 )
@@ -342,3 +347,14 @@ def test_invalid_inputs_raise() -> None:
     f = make_joint_filter(KalmanOptions(2.0, 700.0, 300.0), NUM_JOINTS, 2)
     with pytest.raises(ValueError):
         f.step(0.0, np.zeros((NUM_JOINTS, 3)), np.ones(NUM_JOINTS, dtype=bool))
+
+
+def test_smoothing_choice_gives_the_tuned_pixel_filters_and_default_metre_filters() -> None:
+    from hdr_live.live import settings
+
+    assert Smoothing.OFF.smoother_options() is None
+    assert Smoothing.ONE_EURO.smoother_options() == SmootherOptions(LIVE_ONE_EURO_PX,
+                                                                    DEFAULT_ONE_EURO_M)
+    assert Smoothing.KALMAN.smoother_options() == SmootherOptions(LIVE_KALMAN_PX, DEFAULT_KALMAN_M)
+    assert Smoothing("one_euro") is Smoothing.ONE_EURO and Smoothing.KALMAN == "kalman"
+    assert settings.Smoothing is Smoothing  # the live settings re-export the one class

@@ -11,7 +11,7 @@ import pytest
 
 from hdr_live.config import Mode
 from hdr_live.live.session import LiveSession
-from hdr_live.live.settings import Smoothing
+from hdr_live.temporal.smoothing import Smoothing
 from support import CLIP_CONFIG, Factory, count_video_frames, gen_frames
 
 LIVENESS_S = 15.0

@@ -224,7 +224,7 @@ def load_mask_net(weights_path: Path, prefer_onnx: bool = True):
     (``.onnx`` beside it, sha256 recorded in the metadata as ``onnx_sha256``) is present and
     ``prefer_onnx``, else eager PyTorch. ONNX Runtime is preferred because it is the faster
     engine on the CPU (docs/benchmarks.md); it agrees with PyTorch to 1e-4
-    (tests/test_hasm_learned.py).
+    (tests/stages/hasm/test_hasm_learned.py).
 
     Raises:
         hdr_live.weights.WeightsError: missing/corrupt files, wrong kind, keys that do not fit.

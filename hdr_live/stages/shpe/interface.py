@@ -25,8 +25,8 @@ class CropPose:
             (x right, y down, z away from the camera).
         presence: hand presence probability in [0, 1].
         right_score: the network's probability that the patch shows a right hand as it appears
-            in the patch (measured: 0.999 for a person's right hand in an un-mirrored photo,
-            0.04 for the same patch mirrored).
+            in the patch, not the person's side: a mirrored patch of a right hand scores as a
+            left one (figures: docs/benchmarks.md, "SHPE choices").
     """
 
     joints_crop_px: np.ndarray
