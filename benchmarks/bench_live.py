@@ -14,7 +14,12 @@ machine load. Per round and mode:
 Last line: ``fps=<hdr fps> latency_ms_p95=<hdr p95> ratio_to_mediapipe=<mp fps / hdr fps>``
 (medians over rounds). Per-stage milliseconds are printed before it.
 
-Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--defaults batch] [--hasm learned]
+The first lines name the stages that run (the pipeline's description). ``--size 1920x1080``
+resizes every frame as it is decoded (bilinear; nothing is written), to see how the cost grows
+with the frame size.
+
+Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--defaults batch]
+    [--hasm learned] [--size WxH]
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from _real import REAL_CLIP  # noqa: E402,F401  (also quiets native loggers)
 
 import numpy as np  # noqa: E402
 
+from hdr_live.build import build_pipeline  # noqa: E402
 from hdr_live.io.sources import VideoFileSource  # noqa: E402
 from hdr_live.config import App, HasmKind, InputKind, default_config  # noqa: E402
 from hdr_live.live.settings import LiveSettings  # noqa: E402
@@ -42,10 +48,20 @@ from hdr_live.types import Frame  # noqa: E402
 
 
 
+SIZE: tuple[int, int] | None = None  # --size, set once in main()
+
+
 def clip_frames(path: Path, limit: int | None):
-    """The clip's frames, decoded as iterated (on the runtime's capture thread)."""
+    """The clip's frames, decoded as iterated (on the runtime's capture thread), resized to
+    ``--size`` when given."""
+    import cv2
+
     with VideoFileSource(path) as source:
-        yield from itertools.islice(source, limit)
+        for frame in itertools.islice(source, limit):
+            if SIZE is not None:
+                rgb = cv2.resize(frame.rgb, SIZE, interpolation=cv2.INTER_LINEAR)
+                frame = Frame(rgb, frame.index, frame.t_capture_s)
+            yield frame
 
 
 def camera_like(path: Path, limit: int | None):
@@ -75,6 +91,7 @@ def main() -> int:
     parser.add_argument("--defaults", choices=["live", "batch"], default="live",
                         help="the live app's configuration (default) or process's")
     parser.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto")
+    parser.add_argument("--size", help="resize every frame to WxH, e.g. 1920x1080")
     parser.add_argument("--smoothing", choices=[s.value for s in Smoothing], default="one_euro")
     args = parser.parse_args()
     if not args.clip.is_file():
@@ -84,8 +101,15 @@ def main() -> int:
     config = default_config(app, InputKind.VIDEO).with_backends(
         None if args.hasm == "auto" else HasmKind(args.hasm), None)
     smoothing = Smoothing(args.smoothing)
-    print(f"bench_live: {args.clip.name}, {app.value} defaults, HASM {config.hasm.backend.value}, "
-          f"HDRM {config.hdrm.backend.value}, smoothing={smoothing.value}")
+    global SIZE
+    if args.size:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        SIZE = (w, h)
+    probe = build_pipeline(config)
+    print(f"bench_live: {probe.description}")
+    probe.close()
+    print(f"bench_live: {args.clip.name}{'' if SIZE is None else f' resized to {w}x{h}'}, "
+          f"{app.value} defaults, smoothing={smoothing.value}")
     print(f"load average at start: {load_average()} ({os.cpu_count()} CPUs)")
     fps = {Mode.HDR: [], Mode.MEDIAPIPE: []}
     p95 = {Mode.HDR: [], Mode.MEDIAPIPE: []}
