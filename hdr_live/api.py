@@ -72,9 +72,9 @@ class HandTracker:
         t = index / 30.0 if t_s is None else float(t_s)
         if not np.isfinite(t):
             raise ValueError(f"t_s must be a finite number of seconds, got {t_s}")
-        result = self._pipeline.process(Frame(rgb, index, t))
+        result = self._run(Frame(rgb, index, t))
         self._next_index += 1
-        return result if self._smoother is None else self._smoother.apply(result)
+        return result
 
     def track(self, source: str | Path, max_frames: int | None = None,
               folder_fps: float = 30.0) -> Iterator[FrameResult]:
@@ -88,8 +88,12 @@ class HandTracker:
         self.reset()
         with open_input(str(source), folder_fps=folder_fps) as frames:
             for frame in itertools.islice(frames, max_frames):
-                result = self._pipeline.process(frame)
-                yield result if self._smoother is None else self._smoother.apply(result)
+                yield self._run(frame)
+
+    def _run(self, frame: Frame) -> FrameResult:
+        """The pipeline on ``frame``, then the joint filter when there is one."""
+        result = self._pipeline.process(frame)
+        return result if self._smoother is None else self._smoother.apply(result)
 
     def reset(self) -> None:
         """Start a new sequence: forget the tracked hands and the filters."""

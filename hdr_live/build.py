@@ -68,7 +68,7 @@ def detector_options(config: PipelineConfig) -> MediaPipeHandsOptions:
     """MediaPipe Hands' options for ``config`` (stills detect on every image)."""
     return MediaPipeHandsOptions(
         static_image_mode=config.input_kind is InputKind.IMAGES,
-        model_complexity=config.hasm.baseline.model_complexity,
+        model_complexity=config.hasm.detector_model_complexity,
         input_mirrored=config.mirrored,
     )
 

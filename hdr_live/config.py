@@ -94,14 +94,12 @@ class BaselineHasmConfig:
     Attributes:
         detect_max_side_px: the detector sees the frame shrunk to this longer side, pixels
             (None = full frame).
-        model_complexity: MediaPipe's landmark model, 0 (lite) or 1 (full).
         detect_every: run the detector at least every N frames (1 = every frame).
         detect_max_motion: it may skip a frame only below this image change, grey levels
             (:class:`hdr_live.stages.hasm.baseline.DetectSchedule`).
     """
 
     detect_max_side_px: int | None = None
-    model_complexity: int = 1
     detect_every: int = 1
     detect_max_motion: float = 10.0
 
@@ -131,12 +129,15 @@ class HasmConfig:
     Attributes:
         backend: learned SegFormer or landmark baseline.
         weights: the learned HASM's safetensors file (its ``.json`` metadata beside it).
+        detector_model_complexity: MediaPipe Hands' landmark model for the detector of either
+            backend (the learned HASM's tracker, the baseline's silhouettes), 0 (lite) or 1 (full).
         baseline: the landmark baseline's detector settings.
         tracker: the learned HASM's prior tracker.
     """
 
     backend: HasmKind = HasmKind.LEARNED
     weights: Path = DEFAULT_HASM_WEIGHTS
+    detector_model_complexity: int = 1
     baseline: BaselineHasmConfig = BaselineHasmConfig()
     tracker: TrackerConfig = TrackerConfig()
 
@@ -232,7 +233,7 @@ LIVE_CPU_HDRM = HdrmKind.BASELINE
 #: The live app's speed settings (none drops a stage): the baseline detector on a frame shrunk
 #: to 640 px, skipping frames while both hands are tracked and the image around them changes
 #: little; inpainting at half the crop's resolution; one SHPE pass per hand with a prior.
-LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640, model_complexity=1,
+LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640,
                                             detect_every=3, detect_max_motion=10.0)
 LIVE_INPAINT_SCALE = 0.5
 
@@ -296,4 +297,12 @@ def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> Pipeli
     if app is App.BATCH and (config.uses_learned_network or explicit_cuda):
         config = dataclasses.replace(config, device=resolve_device(choices.device))
     return config
+
+
+def device_note(config: PipelineConfig) -> str:
+    """Where the learned networks run, for the one line that says which stages run ("" when
+    none is learned): `` on cpu (reason)``."""
+    if not config.uses_learned_network:
+        return ""
+    return f" on {config.device.name} ({config.device.reason})"
 

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
 from hdr_live.build import build_pipeline
-from hdr_live.config import App, InputKind, StageChoices, config_for
+from hdr_live.config import App, InputKind, StageChoices, config_for, device_note
 from hdr_live.io.inputs import open_input
 from hdr_live.io.pose_log import PoseLogWriter, pose_record
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource
@@ -113,8 +113,7 @@ def run_clip(job: ClipJob) -> ClipOutcome:
     config = config_for(job.choices, App.BATCH, kind)
     pipeline = build_pipeline(config)
     if job.verbose:
-        device = f" on {config.device.name}" if config.uses_learned_network else ""
-        print(f"hdr-live: {pipeline.description}{device}", file=sys.stderr)
+        print(f"hdr-live: {pipeline.description}{device_note(config)}", file=sys.stderr)
     overlay = OverlayOptions(caption=pipeline.description)
     image_out = job.out is not None and job.out.suffix.lower() in IMAGE_SUFFIXES
     smoother = _smoother(job, kind)

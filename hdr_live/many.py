@@ -150,9 +150,10 @@ def _in_processes(jobs: Sequence[PlannedClip], workers: int,
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked threads
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [pool.submit(run_and_mark, clip) for clip in jobs]
+        clip_of = dict(zip(futures, jobs))
         try:
             for future in concurrent.futures.as_completed(futures):
-                report(_result(future, jobs[futures.index(future)]))
+                report(_result(future, clip_of[future]))
         except KeyboardInterrupt:  # the workers got it too: they finish their frame
             for future in futures:
                 future.cancel()
@@ -181,11 +182,12 @@ def _on_ray(jobs: Sequence[PlannedClip], workers: int, address: str,
     try:
         task = ray.remote(num_cpus=1)(run_and_mark)
         refs = [task.remote(clip) for clip in jobs]
+        clip_of = dict(zip(refs, jobs))
         pending = list(refs)
         try:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
-                report(_ray_result(ray, done[0], jobs[refs.index(done[0])]))
+                report(_ray_result(ray, done[0], clip_of[done[0]]))
         except KeyboardInterrupt:
             for ref in pending:
                 ray.cancel(ref)

@@ -15,7 +15,9 @@ from pathlib import Path
 from hdr_live.accel.device import DevicePreference
 from hdr_live.cli.errors import CliError
 from hdr_live.config import (App, HasmKind, HdrmKind, InputKind, Mode, PipelineConfig,
-                             ShpeKind, StageChoices, config_for)
+                             ShpeKind, StageChoices, config_for, device_note)
+
+__all__ = ["camera_index", "device_note", "live_input", "pipeline_config", "stage_choices"]
 
 _CAMERA = re.compile(r"camera:(\d+)")
 
@@ -41,14 +43,6 @@ def pipeline_config(args: argparse.Namespace, app: App, input_kind: InputKind) -
         hdr_live.accel.device.DeviceError: ``--device cuda`` on a machine without CUDA.
     """
     return config_for(stage_choices(args), app, input_kind)
-
-
-def device_note(config: PipelineConfig) -> str:
-    """Where the learned networks run, for the one line that says which stages run ("" when
-    none is learned)."""
-    if not config.uses_learned_network:
-        return ""
-    return f" on {config.device.name} ({config.device.reason})"
 
 
 def camera_index(text: str) -> int | None:

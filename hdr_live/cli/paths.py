@@ -59,15 +59,16 @@ _INPUT_SUFFIXES = frozenset(IMAGE_SUFFIXES) | {".txt", ".json"}
 
 
 def _overwrites_input(output: Path, source: Path) -> bool:
-    """Whether writing ``output`` destroys ``source`` or, for a folder, a file in its tree
-    (any file that exists there, or a new image / ground-truth file)."""
+    """Whether writing ``output`` destroys ``source`` or, for a folder, one of its inputs: an
+    image or a ground-truth file (``.txt``, ``.json``) anywhere in its tree, existing or not
+    (other files there, e.g. an earlier run's pose log, are outputs and may be rewritten)."""
     if not source.is_dir():
         return _same_file(output, source)
     folder = os.path.realpath(source)
     real = os.path.realpath(output)
     if os.path.commonpath([folder, real]) != folder:
         return False
-    return output.exists() or output.suffix.lower() in _INPUT_SUFFIXES
+    return output.suffix.lower() in _INPUT_SUFFIXES
 
 
 def _mount_type(folder: Path) -> str | None:

@@ -91,3 +91,15 @@ def test_outputs_onto_the_clips_files_are_refused_and_nothing_changes(tzionas_cl
         assert main(argv) == 2
         assert "would overwrite the input" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in tzionas_clip.iterdir()} == before
+
+
+def test_a_pose_log_inside_the_clip_folder_can_be_written_again(tzionas_clip, tmp_path):
+    """Only the folder's inputs are protected: an earlier run's own pose log may be rewritten."""
+    log = tzionas_clip / "poses.jsonl"
+    try:
+        for _ in range(2):
+            assert main(["process", str(tzionas_clip), "--poses", str(log), "--max-frames", "2",
+                         "--mode", "mediapipe", "--no-progress"]) == 0
+        assert len(list(read_pose_log(log))) == 2
+    finally:
+        log.unlink(missing_ok=True)
