@@ -49,11 +49,11 @@ def amodal_area_scores(weights: Path, data: list[Path],
         masks = predict_masks(net, spec, frame, prior, no_gate)
         for side in (Side.RIGHT, Side.LEFT):
             if sample.hand(side).visible.sum() >= 20:  # the hand is in the image
-                true_scores.append(amodal_area_near_prior(masks.amodal(side), prior.get(side)))
+                true_scores.append(amodal_area_near_prior(masks, side, prior.get(side)))
         moved = misplace_prior(prior.left, sample, rng)
         if moved is not None:
             masks = predict_masks(net, spec, frame, Hands(right=prior.right, left=moved), no_gate)
-            misplaced_scores.append(amodal_area_near_prior(masks.amodal(Side.LEFT), moved))
+            misplaced_scores.append(amodal_area_near_prior(masks, Side.LEFT, moved))
     return np.array(true_scores), np.array(misplaced_scores)
 
 

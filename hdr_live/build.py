@@ -17,6 +17,7 @@ from hdr_live.accel.device import Device
 from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig, ShpeKind
 from hdr_live.pipeline import HdrPipeline, MediaPipePipeline, StagedPipeline
 from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
+from hdr_live.stages.hasm.budget import DetectBudget
 from hdr_live.stages.hasm.interface import Hasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
@@ -61,7 +62,8 @@ def build_shpe(config: PipelineConfig) -> Shpe:
         from hdr_live.stages.shpe.detnet import load_detnet
 
         return load_detnet(config.shpe.detnet_weights)
-    return MediaPipeLandmarkShpe(ShpeOptions(refine_with_prior=config.shpe.refine_with_prior))
+    return MediaPipeLandmarkShpe(ShpeOptions(refine_with_prior=config.shpe.refine_with_prior,
+                                             retry_below=config.shpe.min_pose_score))
 
 
 def detector_options(config: PipelineConfig) -> MediaPipeHandsOptions:
@@ -102,8 +104,11 @@ def build_hasm(config: PipelineConfig) -> Hasm:
                                          coast_frames=t.coast_frames, flow=t.flow)
     else:
         tracker_options = TrackerOptions(reacquire_every=1, coast_frames=0, flow=None)
+    tracking_mode = config.input_kind.tracks and t.budget is not None
+    budget = DetectBudget(t.budget) if tracking_mode else None
     detector = MediaPipeHands(detector_options(config))
-    return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer))
+    return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer),
+                       budget=budget)
 
 
 def build_restorer(config: PipelineConfig) -> Restorer:

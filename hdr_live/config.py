@@ -6,15 +6,17 @@ the learned networks run, and one sub-config per stage. :func:`hdr_live.build.bu
 turns it into a pipeline; it is the only place that hands the mirroring, the input kind and the
 device to the stages.
 
-The defaults of each application live here and nowhere else (:func:`default_config`):
+The defaults of each application live here and nowhere else (:func:`default_config`). On the
+CPU every application runs the same learned pipeline: the learned HASM in tracking mode (its
+full-frame detector on a budget, :mod:`hdr_live.stages.hasm.budget`; its masks kept on its own
+region grid), the inpainting HDRM, one SHPE pass per hand with a prior, the two hands at once,
+and the pipelined runtime (HASM's detector of frame t+1 beside the rest of frame t). The
+applications differ only in what they are fed:
 
-- ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): the learned HASM, the
-  inpainting HDRM, two SHPE passes per hand, one hand after the other.
-- the live window (:attr:`App.LIVE`): on CUDA the learned HASM and HDRNet; on the CPU the
-  landmark-baseline HASM with a frame-skipping detector on a shrunk frame and inpainting at half
-  resolution (:data:`LIVE_CPU_HASM`, :data:`LIVE_CPU_HDRM`: the learned HASM does not yet keep
-  up with a camera on a 2-core CPU, see docs/benchmarks.md), one SHPE pass per hand with a prior,
-  both hands at once, and the pipelined runtime.
+- ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): files and stills.
+- the live window (:attr:`App.LIVE`): a camera; on CUDA it runs HDRNet as its HDRM
+  (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
+  frame-skipping detector on a shrunk frame (:data:`LIVE_BASELINE_DETECTOR`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import enum
 from pathlib import Path
 
 from hdr_live.accel.device import CPU, Device, DevicePreference, resolve_device
+from hdr_live.stages.hasm.budget import BudgetOptions
 from hdr_live.stages.hasm.joint_flow import JointFlowOptions
 from hdr_live.temporal.flow import FlowOptions
 from hdr_live.weights import WEIGHTS_DIR
@@ -115,11 +118,14 @@ class TrackerConfig:
         reacquire_every: with a hand missing, the palm re-acquirer runs at most every N frames.
         coast_frames: frames a lost slow hand keeps its last joints as prior.
         flow: optical flow of the previous joints into the current frame (None = off).
+        budget: when the full-frame detector runs (tracking mode,
+            :mod:`hdr_live.stages.hasm.budget`); None = on every frame.
     """
 
     reacquire_every: int = 3
     coast_frames: int = 10
     flow: JointFlowOptions | None = JointFlowOptions()
+    budget: BudgetOptions | None = BudgetOptions()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +172,7 @@ class ShpeConfig:
         detnet_weights: the DetNet's safetensors file.
         refine_with_prior: a second network pass also when a joint prior placed the first
             (MediaPipe's network; the DetNet always runs two passes and ignores the prior).
+            Off by default: one pass per hand with a prior, as MediaPipe's own tracker.
         min_pose_score: a hand whose presence is below this gets no pose.
         pose_needs_prior: only a hand with a joint prior (tracked or detected) gets a crop and
             a pose; one the learned HASM finds on its own keeps only its masks.
@@ -173,7 +180,7 @@ class ShpeConfig:
 
     backend: ShpeKind = ShpeKind.MEDIAPIPE
     detnet_weights: Path = DEFAULT_SHPE_DETNET_WEIGHTS
-    refine_with_prior: bool = True
+    refine_with_prior: bool = False
     min_pose_score: float = 0.5
     pose_needs_prior: bool = True
 
@@ -206,8 +213,8 @@ class PipelineConfig:
     hdrm: HdrmConfig = HdrmConfig()
     shpe: ShpeConfig = ShpeConfig()
     crop_consistency: FlowOptions | None = None
-    parallel_hands: bool = False
-    pipelined: bool = False
+    parallel_hands: bool = True
+    pipelined: bool = True
 
     @property
     def uses_learned_network(self) -> bool:
@@ -225,34 +232,25 @@ class PipelineConfig:
         )
 
 
-#: The live app's HASM and HDRM on the CPU (a visible choice, not a rule in a builder): the
-#: landmark baseline and inpainting, until the learned HASM runs at camera rate on the CPU.
-LIVE_CPU_HASM = HasmKind.BASELINE
-LIVE_CPU_HDRM = HdrmKind.BASELINE
+#: The live app's HDRM on CUDA (HDRNet); on the CPU it is the inpainting default.
+LIVE_CUDA_HDRM = HdrmKind.LEARNED
 
-#: The live app's speed settings (none drops a stage): the baseline detector on a frame shrunk
-#: to 640 px, skipping frames while both hands are tracked and the image around them changes
-#: little; inpainting at half the crop's resolution; one SHPE pass per hand with a prior.
+#: The landmark-baseline HASM's detector in the live app (only with ``--hasm baseline``): the
+#: frame shrunk to 640 px, skipping frames while both hands are tracked and the image around
+#: them changes little.
 LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640,
                                             detect_every=3, detect_max_motion=10.0)
-LIVE_INPAINT_SCALE = 0.5
 
 
 def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> PipelineConfig:
     """The defaults of ``app`` for ``input_kind`` on ``device`` (see the module docstring)."""
-    if app is App.BATCH:
-        return PipelineConfig(input_kind=input_kind, device=device)
-    cuda = device.is_cuda
+    live = app is App.LIVE
     return PipelineConfig(
         input_kind=input_kind,
         device=device,
-        hasm=HasmConfig(backend=HasmKind.LEARNED if cuda else LIVE_CPU_HASM,
-                        baseline=LIVE_BASELINE_DETECTOR),
-        hdrm=HdrmConfig(backend=HdrmKind.LEARNED if cuda else LIVE_CPU_HDRM,
-                        inpaint_scale=LIVE_INPAINT_SCALE),
-        shpe=ShpeConfig(refine_with_prior=False),
-        parallel_hands=True,
-        pipelined=True,
+        hasm=HasmConfig(baseline=LIVE_BASELINE_DETECTOR if live else BaselineHasmConfig()),
+        hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
+                        HdrmKind.BASELINE),
     )
 
 

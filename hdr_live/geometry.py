@@ -100,12 +100,13 @@ def crop_affine(roi: Roi, out_size: int, mirror: bool = False) -> np.ndarray:
 
 
 def invert_affine(affine: np.ndarray) -> np.ndarray:
-    """Inverse of a (2, 3) affine. Raises ValueError when it is singular."""
-    linear = affine[:, :2]
-    if abs(np.linalg.det(linear)) < 1e-12:
+    """Inverse of a (2, 3) affine (closed form). Raises ValueError when it is singular."""
+    (a, b, tx), (c, d, ty) = np.asarray(affine, dtype=np.float64)
+    det = a * d - b * c
+    if abs(det) < 1e-12:
         raise ValueError("affine is singular")
-    inv = np.linalg.inv(linear)
-    return np.concatenate([inv, (-inv @ affine[:, 2])[:, None]], axis=1)
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return np.array([[ia, ib, -(ia * tx + ib * ty)], [ic, id_, -(ic * tx + id_ * ty)]])
 
 
 def compose_affine(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:

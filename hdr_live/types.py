@@ -17,13 +17,16 @@ from typing import ClassVar, Generic, Iterator, TypeVar
 
 import numpy as np
 
+from hdr_live.hand_masks import HandMasks
 from hdr_live.joints import BONES, NUM_JOINTS, Side
 
 T = TypeVar("T")
 U = TypeVar("U")
 
 
-def _check_array(value: np.ndarray, name: str, shape: tuple, dtype: type) -> None:
+def check_array(value: np.ndarray, name: str, shape: tuple, dtype: type) -> None:
+    """Raise TypeError (not an array, wrong dtype) or ValueError (wrong shape; None in
+    ``shape`` = any length) naming ``name``."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
     if value.dtype != dtype:
@@ -178,45 +181,6 @@ class Frame:
 
 
 @dataclasses.dataclass(frozen=True)
-class HandMasks:
-    """The four HASM masks (HDR paper §3.2), each (H, W) bool in frame pixels.
-
-    ``*_amodal`` is the whole hand including parts hidden by the other hand; ``*_visible`` is
-    the part that is seen. visible ⊆ amodal for each hand.
-    """
-
-    right_amodal: np.ndarray
-    right_visible: np.ndarray
-    left_amodal: np.ndarray
-    left_visible: np.ndarray
-
-    def __post_init__(self) -> None:
-        shape = self.right_amodal.shape
-        for field in dataclasses.fields(self):
-            _check_array(getattr(self, field.name), f"HandMasks.{field.name}", shape, np.bool_)
-        if len(shape) != 2:
-            raise ValueError(f"HandMasks must be 2D, got {shape}")
-
-    def amodal(self, side: Side) -> np.ndarray:
-        """(H, W) bool amodal mask of ``side``."""
-        return self.left_amodal if side is Side.LEFT else self.right_amodal
-
-    def visible(self, side: Side) -> np.ndarray:
-        """(H, W) bool visible mask of ``side``."""
-        return self.left_visible if side is Side.LEFT else self.right_visible
-
-    def has(self, side: Side) -> bool:
-        """Whether ``side`` has any amodal pixel."""
-        return bool(self.amodal(side).any())
-
-    @staticmethod
-    def empty(height: int, width: int) -> "HandMasks":
-        """Four all-false masks."""
-        z = np.zeros((height, width), dtype=bool)
-        return HandMasks(z, z, z, z)
-
-
-@dataclasses.dataclass(frozen=True)
 class HasmOutput:
     """What HASM gives the later stages.
 
@@ -258,11 +222,11 @@ class HandCrop:
 
     def __post_init__(self) -> None:
         size = self.rgb.shape[0]
-        _check_array(self.rgb, "HandCrop.rgb", (size, size, 3), np.uint8)
-        _check_array(self.input_rgb, "HandCrop.input_rgb", (size, size, 3), np.uint8)
-        _check_array(self.crop_to_frame, "HandCrop.crop_to_frame", (2, 3), np.float64)
+        check_array(self.rgb, "HandCrop.rgb", (size, size, 3), np.uint8)
+        check_array(self.input_rgb, "HandCrop.input_rgb", (size, size, 3), np.uint8)
+        check_array(self.crop_to_frame, "HandCrop.crop_to_frame", (2, 3), np.float64)
         for name in ("m_d", "m_r", "visible"):
-            _check_array(getattr(self, name), f"HandCrop.{name}", (size, size), np.bool_)
+            check_array(getattr(self, name), f"HandCrop.{name}", (size, size), np.bool_)
 
     @property
     def size_px(self) -> int:
@@ -289,9 +253,9 @@ class HandPose:
     score: float
 
     def __post_init__(self) -> None:
-        _check_array(self.joints_px, "HandPose.joints_px", (NUM_JOINTS, 2), np.float64)
-        _check_array(self.joints_rel_m, "HandPose.joints_rel_m", (NUM_JOINTS, 3), np.float64)
-        _check_array(self.visible, "HandPose.visible", (NUM_JOINTS,), np.bool_)
+        check_array(self.joints_px, "HandPose.joints_px", (NUM_JOINTS, 2), np.float64)
+        check_array(self.joints_rel_m, "HandPose.joints_rel_m", (NUM_JOINTS, 3), np.float64)
+        check_array(self.visible, "HandPose.visible", (NUM_JOINTS,), np.bool_)
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"HandPose.score must be in [0, 1], got {self.score}")
 
@@ -301,6 +265,9 @@ class StageTimings:
     """Wall-clock milliseconds spent per stage on one frame (0.0 for a stage that did not run).
 
     ``reference_ms`` is MediaPipe Hands on the full frame in the ``mediapipe`` reference mode.
+    When the two hands run at the same time, ``hdrm_ms`` and ``shpe_ms`` are the slower hand's.
+    ``hasm_ms`` includes HASM's detector, which a pipelined runtime runs beside the previous
+    frame.
     """
 
     hasm_ms: float = 0.0

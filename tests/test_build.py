@@ -102,7 +102,8 @@ def test_detector_skips_still_frames_and_runs_on_motion(clip_frames):
 
 def test_skipped_frames_carry_both_hands_over(clip_frames):
     baseline = dataclasses.replace(LIVE.hasm.baseline, detect_every=3, detect_max_motion=1e9)
-    pipe = build_pipeline(_live(hasm=dataclasses.replace(LIVE.hasm, baseline=baseline)))
+    pipe = build_pipeline(_live(hasm=dataclasses.replace(LIVE.hasm, backend=HasmKind.BASELINE,
+                                                         baseline=baseline)))
     try:
         results = [pipe.process(f) for f in _frames(clip_frames, 9)][3:]
     finally:
@@ -160,19 +161,21 @@ def test_one_shpe_pass_with_a_prior_and_two_without(clip_frames):
     assert len(calls) == 3  # whole-crop first pass, then the refinement
 
 
-def test_config_is_frozen_and_the_batch_defaults_are_unaccelerated():
+def test_config_is_frozen_and_every_app_runs_the_learned_pipeline_on_the_cpu():
     batch = default_config(App.BATCH, InputKind.VIDEO)
     assert batch.hasm.baseline == BaselineHasmConfig() and batch.hasm.baseline.detect_every == 1
-    assert batch.hasm.baseline.detect_max_side_px is None and not batch.pipelined
-    assert batch.hdrm.inpaint_scale == 1.0 and batch.shpe.refine_with_prior
+    assert batch.pipelined and batch.parallel_hands and not batch.shpe.refine_with_prior
+    assert batch.hasm.tracker.budget is not None and batch.hdrm.inpaint_scale == 1.0
     with pytest.raises(dataclasses.FrozenInstanceError):
-        batch.pipelined = True  # type: ignore[misc]
+        batch.pipelined = False  # type: ignore[misc]
+    # the live app differs only in the baseline detector it would use with --hasm baseline
+    assert dataclasses.replace(LIVE, hasm=batch.hasm) == batch
 
 
 def test_live_stage_choice_follows_the_device():
     from hdr_live.accel.device import CPU, Device
 
-    assert LIVE.hasm.backend is HasmKind.BASELINE and LIVE.hdrm.backend is HdrmKind.BASELINE
+    assert LIVE.hasm.backend is HasmKind.LEARNED and LIVE.hdrm.backend is HdrmKind.BASELINE
     gpu = default_config(App.LIVE, InputKind.LIVE, Device("cuda", 0, "test", "test"))
     assert gpu.hasm.backend is HasmKind.LEARNED and gpu.hdrm.backend is HdrmKind.LEARNED
     batch = default_config(App.BATCH, InputKind.VIDEO, CPU)

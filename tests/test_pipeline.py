@@ -142,3 +142,30 @@ def test_a_hand_without_prior_gets_no_pose(needs_prior):
     assert result.masks.left_amodal.any() and result.poses.right is not None
     assert (result.crops.left is None) == needs_prior
     assert (result.poses.left is None) == needs_prior
+
+
+def test_default_pipeline_works_on_hasm_grid_and_detects_on_a_budget(clip_frames):
+    """Tracking mode and crop coordinates on a 1920×1080 upscale of the real clip: both hands
+    are found, the full-frame detector runs on a few frames only, and no result's masks were
+    rasterised at frame size (only drawing does that)."""
+    import cv2
+
+    pipe = build_pipeline(PipelineConfig())
+    detector_runs = 0
+    try:
+        results = []
+        for i, rgb in enumerate(clip_frames[:30]):
+            big = cv2.resize(rgb, (1920, 1080), interpolation=cv2.INTER_LINEAR)
+            prepared = pipe.prepare(Frame(big, i, i / 30.0))
+            detector_runs += prepared.detected.ran
+            results.append(pipe.finish(prepared))
+    finally:
+        pipe.close()
+    assert sum(len(r.poses) == 2 for r in results) >= 27
+    assert detector_runs <= 10  # warm-up, the schedule and a weak hand's few frames
+    assert all(r.masks.is_scored and "_frame_masks" not in r.masks.__dict__ for r in results)
+    r = results[-1]
+    assert r.masks.right_amodal.shape == (1080, 1920)  # drawing rasterises on demand
+    for pose in r.poses.right, r.poses.left:
+        np.testing.assert_array_equal(
+            pose.visible, joint_visibility(pose.joints_px, r.masks.visible(pose.side)))

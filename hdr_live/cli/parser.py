@@ -18,7 +18,7 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
                    help="the input is a mirrored (selfie) view; sides stay the person's own")
     p.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto",
                    help="HASM backend in hdr mode: the learned SegFormer or landmark silhouettes "
-                        "(baseline); auto = learned, except in the live app on the CPU")
+                        "(baseline); auto = learned")
     p.add_argument("--hdrm", choices=["auto", "baseline", "learned"], default="auto",
                    help="HDRM restorer in hdr mode: OpenCV inpainting (baseline) or HDRNet "
                         "(learned); auto = inpainting, except in the live app on CUDA")

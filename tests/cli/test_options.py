@@ -42,7 +42,7 @@ def test_live_auto_backends_follow_the_live_defaults():
     config = pipeline_config(_args("live", "camera:0", "--device", "cpu"), App.LIVE,
                              InputKind.LIVE)
     assert dataclasses.replace(config, device=CPU) == default_config(App.LIVE, InputKind.LIVE)
-    assert config.hasm.backend is HasmKind.BASELINE and config.hdrm.backend is HdrmKind.BASELINE
+    assert config.hasm.backend is HasmKind.LEARNED and config.hdrm.backend is HdrmKind.BASELINE
     learned = pipeline_config(_args("live", "camera:0", "--device", "cpu", "--hasm", "learned",
                                     "--mode", "hdr"), App.LIVE, InputKind.LIVE)
     assert learned.hasm.backend is HasmKind.LEARNED and learned.mode is Mode.HDR

@@ -47,8 +47,10 @@ class HasmDetections:
         detections: the detector's hands on the frame, at most one per side; ``joints_px`` in
             full-frame pixels.
         detect_ms: wall-clock milliseconds the detector took.
-        ran: False when the detector skipped this frame (see :class:`DetectSchedule`); the
-            hands then come from the previous frame's poses.
+        ran: False when the detector skipped this frame (its budget,
+            :class:`hdr_live.stages.hasm.budget.DetectBudget`, or the baseline's
+            :class:`~hdr_live.stages.hasm.baseline.DetectSchedule`); the hands then come from
+            the previous frame's poses.
     """
 
     detections: tuple[HandDetection, ...]

@@ -23,7 +23,11 @@ the frame, thresholded at ``spec.threshold`` and cleaned:
 Absent hands (no prior, no mask) give empty masks and no crop downstream.
 
 Two-phase (:class:`~hdr_live.stages.hasm.interface.TwoPhaseHasm`): ``detect`` runs MediaPipe
-Hands (the history-free part), ``segment_detected`` the tracker and the network.
+Hands when the detector budget (:mod:`hdr_live.stages.hasm.budget`, tracking mode) asks for it,
+``segment_detected`` the tracker and the network.
+
+The masks stay on the region's grid (a scored :class:`~hdr_live.hand_masks.HandMasks`); later
+stages evaluate them on their own crops, so no per-frame step works at frame size.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 
-from hdr_live.geometry import Roi, crop_affine, invert_affine, warp_crop
-from hdr_live.joints import hand_scale_px
+from hdr_live.geometry import Box, Roi, crop_affine, invert_affine, warp_crop
+from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.prior import SIDE_ORDER, render_prior
+from hdr_live.stages.hasm.budget import DetectBudget
 from hdr_live.stages.hasm.tracker import HandPriorTracker
 from hdr_live.stages.hasm.interface import HasmDetections
 from hdr_live.types import Frame, HandGeometry, HandMasks, HandPose, Hands, HasmOutput
@@ -113,100 +117,111 @@ def region_probs(net: MaskNet, spec, frame: Frame,
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32), to_frame
 
 
-def amodal_area_near_prior(amodal: np.ndarray, joints_px: np.ndarray) -> float:
+def near_prior_box(joints_px: np.ndarray, height: int, width: int) -> Box:
+    """The joints' box grown by half a hand size (wrist→middle MCP) on every side, clipped to
+    a (height, width) frame; frame pixels."""
+    scale = max(hand_scale_px(joints_px), 1.0)
+    x0, y0 = np.clip(np.floor(joints_px.min(axis=0) - 0.5 * scale), 0, (width - 1, height - 1))
+    x1, y1 = np.clip(np.ceil(joints_px.max(axis=0) + 0.5 * scale), 0, (width - 1, height - 1))
+    return Box(float(x0), float(y0), float(x1), float(y1))
+
+
+def amodal_area_near_prior(masks: HandMasks, side: Side, joints_px: np.ndarray) -> float:
     """A hand's amodal area near its prior, in squared hand sizes.
 
     Args:
-        amodal: (H, W) bool amodal mask in frame pixels.
-        joints_px: (21, 2) prior joints in the same pixels.
+        masks: the frame's masks (scored or binary).
+        side: the hand.
+        joints_px: (21, 2) prior joints in frame pixels.
 
     Returns:
-        The mask's pixel count inside the joints' box grown by half a hand size (wrist→middle
-        MCP) on every side, divided by the hand size squared.
+        The amodal area (frame pixels²) inside :func:`near_prior_box`, divided by the hand size
+        (wrist→middle MCP, pixels) squared.
     """
     scale = max(hand_scale_px(joints_px), 1.0)
-    h, w = amodal.shape
-    x0, y0 = np.clip(np.floor(joints_px.min(axis=0) - 0.5 * scale).astype(int), 0, (w, h))
-    x1, y1 = np.clip(np.ceil(joints_px.max(axis=0) + 0.5 * scale).astype(int), 0, (w, h))
-    return float(amodal[y0:y1, x0:x1].sum()) / scale**2
+    box = near_prior_box(joints_px, masks.height, masks.width)
+    return masks.amodal_area_px(side, box) / scale**2
 
 
-def frame_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands, spec,
-                options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
-    """Region probabilities → the four frame-sized boolean masks (see the module docstring for
-    the clean-up rules: visible ⊆ amodal, contested visible pixels, unprimed hands).
+def region_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: Hands, spec,
+                 options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
+    """Region probabilities → the four masks, kept on the region's grid (scored
+    :class:`~hdr_live.hand_masks.HandMasks`: nothing frame-sized is made), with the clean-up
+    rules of :mod:`hdr_live.hand_masks` and the area rules of this module's docstring (a hand
+    whose area rule fails is marked absent).
 
     Args:
         probs: (4, S, S) float32 in [0, 1] from :func:`region_probs`.
         to_frame: (2, 3) region→frame affine.
-        frame: the frame the region was cut from (its size is the masks' size).
-        prior: the prior used: per side (21, 2) joints in frame pixels, or None (each hand's mask
-            must reach an area that depends on whether it had a prior; see ``options``).
+        frame: the frame the region was cut from (its size is the masks' frame size).
+        prior: the prior used: per side (21, 2) joints in frame pixels, or None.
         spec: the checkpoint's spec (``threshold``, ``input_px`` = S).
         options: the area rules.
     """
-    h, w = frame.height, frame.width
-    frame_to_region = invert_affine(to_frame)
-    # warpAffine with WARP_INVERSE_MAP takes the dst→src map: frame pixel → region pixel.
-    warped = [
-        cv2.warpAffine(p, frame_to_region, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                       borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-        for p in probs.astype(np.float32)
-    ]
-    ra, rv, la, lv = (m > spec.threshold for m in warped)
-    rv &= ra
-    lv &= la
-    both = rv & lv
-    rv[both] = warped[1][both] >= warped[3][both]
-    lv[both] = ~rv[both]
+    probs = np.ascontiguousarray(probs, dtype=np.float32)
+    masks = HandMasks.from_scores(probs, to_frame, frame.height, frame.width, spec.threshold)
     region_area = (spec.input_px * abs(np.linalg.det(to_frame[:, :2])) ** 0.5) ** 2
-    out = {}
-    for side, amodal, visible in ((SIDE_ORDER[0], ra, rv), (SIDE_ORDER[1], la, lv)):
+    present = []
+    for side in SIDE_ORDER:
         joints = prior.get(side)
-        absent = (amodal.sum() < options.min_unprimed_area * region_area if joints is None else
-                  amodal_area_near_prior(amodal, joints) < options.min_primed_area)
-        if absent:
-            amodal, visible = np.zeros_like(amodal), np.zeros_like(visible)
-        out[side] = (amodal, visible)
-    return HandMasks(out[SIDE_ORDER[0]][0], out[SIDE_ORDER[0]][1],
-                     out[SIDE_ORDER[1]][0], out[SIDE_ORDER[1]][1])
+        absent = (masks.amodal_area_px(side) < options.min_unprimed_area * region_area
+                  if joints is None else
+                  amodal_area_near_prior(masks, side, joints) < options.min_primed_area)
+        present.append(not absent)
+    return HandMasks.from_scores(probs, to_frame, frame.height, frame.width, spec.threshold,
+                                 (present[0], present[1]))
 
 
 def predict_masks(net: MaskNet, spec, frame: Frame, prior: Hands[np.ndarray],
                   options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
-    """The four frame-sized masks HASM predicts for ``frame`` given a joint prior; all empty
-    when the prior has no hand (:func:`region_probs` then :func:`frame_masks`)."""
+    """The four masks HASM predicts for ``frame`` given a joint prior, on its region grid; all
+    empty when the prior has no hand (:func:`region_probs` then :func:`region_masks`)."""
     if len(prior) == 0:
         return HandMasks.empty(frame.height, frame.width)
     probs, to_frame = region_probs(net, spec, frame, prior)
-    return frame_masks(probs, to_frame, frame, prior, spec, options)
+    return region_masks(probs, to_frame, frame, prior, spec, options)
 
 
 class LearnedHasm:
-    """HASM backend with a learned SegFormer; see the module docstring."""
+    """HASM backend with a learned SegFormer; see the module docstring.
+
+    With a :class:`~hdr_live.stages.hasm.budget.DetectBudget` the full-frame detector runs only
+    when the budget says so (tracking mode); without one, on every frame.
+    """
 
     name = "learned-segformer"
 
     def __init__(self, net: MaskNet, spec, tracker: HandPriorTracker,
-                 options: LearnedHasmOptions = LearnedHasmOptions()) -> None:
+                 options: LearnedHasmOptions = LearnedHasmOptions(),
+                 budget: DetectBudget | None = None) -> None:
         self.net, self.spec, self.tracker, self.options = net, spec, tracker, options
+        self.budget = budget
 
     def segment(self, frame: Frame, previous: Hands[HandPose]) -> HasmOutput:
-        """Four masks from the tracked prior; see :class:`~hdr_live.stages.hasm.interface.Hasm`."""
-        return self._segment(frame, self.tracker.update(frame, previous))
+        """Four masks from the tracked prior; see :class:`~hdr_live.stages.hasm.interface.Hasm`.
+        The same as ``segment_detected(frame, detect(frame), previous)``."""
+        return self.segment_detected(frame, self.detect(frame), previous)
 
     def detect(self, frame: Frame) -> HasmDetections:
-        """MediaPipe Hands on the full frame: the history-free half (two-phase HASM), so a
-        pipelined runtime can run it for frame t+1 while HDRM/SHPE of frame t run."""
+        """MediaPipe Hands on the full frame when the budget asks for it (else nothing, with
+        ``ran`` False): the history-free half (two-phase HASM), so a pipelined runtime can run
+        it for frame t+1 while HDRM/SHPE of frame t run."""
+        if self.budget is not None and not self.budget.decide():
+            return HasmDetections((), 0.0, ran=False)
         t0 = time.perf_counter()
         dets = tuple(self.tracker.detector.detect(frame))
         return HasmDetections(dets, 1e3 * (time.perf_counter() - t0))
 
     def segment_detected(self, frame: Frame, detected: HasmDetections,
                          previous: Hands[HandPose]) -> HasmOutput:
-        """The tracker's prior from ``detected`` and ``previous``, then the network's masks."""
-        dets = list(detected.detections) if detected.ran else None
-        return self._segment(frame, self.tracker.update(frame, previous, dets))
+        """The tracker's prior from ``detected`` and ``previous``, then the network's masks.
+
+        A frame whose detector did not run adds no detection: the tracks continue from
+        ``previous`` moved by the flow."""
+        if self.budget is not None:
+            self.budget.observe(previous)
+        return self._segment(frame, self.tracker.update(frame, previous,
+                                                        list(detected.detections)))
 
     def _segment(self, frame: Frame, prior_geom: Hands[HandGeometry]) -> HasmOutput:
         prior = prior_geom.map(lambda _, g: g.joints_px)
@@ -214,6 +229,8 @@ class LearnedHasm:
 
     def reset(self) -> None:
         self.tracker.reset()
+        if self.budget is not None:
+            self.budget.reset()
 
     def close(self) -> None:
         self.tracker.detector.close()

@@ -116,10 +116,14 @@ class PalmReacquirer:
         """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated."""
         h, w = frame.height, frame.width
         side = max(h, w)
-        pad = np.zeros((side, side, 3), np.uint8)
         oy, ox = (side - h) // 2, (side - w) // 2
-        pad[oy:oy + h, ox:ox + w] = frame.rgb
-        x = cv2.resize(pad, (PALM_INPUT_PX, PALM_INPUT_PX), interpolation=cv2.INTER_LINEAR)
+        # the frame letterboxed into a square and shrunk to the model's input in one warp
+        # (the same pixels as padding then resizing, without a frame-sized copy)
+        k = side / PALM_INPUT_PX
+        to_frame = np.array([[k, 0.0, 0.5 * k - 0.5 - ox], [0.0, k, 0.5 * k - 0.5 - oy]])
+        x = cv2.warpAffine(frame.rgb, to_frame, (PALM_INPUT_PX, PALM_INPUT_PX),
+                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         self._interp.set_tensor(self._input, (x.astype(np.float32) / 255.0)[None])
         self._interp.invoke()
         reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)

@@ -18,7 +18,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from hdr_live.geometry import Roi, box_from_mask, crop_affine, warp_crop
+from hdr_live.geometry import Roi, crop_affine, warp_crop
 from hdr_live.joints import Side
 from hdr_live.types import Frame, HandMasks
 
@@ -121,19 +121,19 @@ def build_crop_inputs(
     Returns:
         The inputs, or None when ``side`` has an empty amodal mask.
     """
-    box = box_from_mask(masks.amodal(side))
+    box = masks.amodal_box(side)
     if box is None:
         return None
     side_px = max(max(box.width, box.height) * options.context, options.min_side_px)
     mirror = (side is Side.LEFT) != input_mirrored
     affine = crop_affine(Roi(box.center, side_px), options.size_px, mirror=mirror)
     s = options.size_px
-
-    def cut(mask: np.ndarray) -> np.ndarray:
-        return warp_crop(mask, affine, s, nearest=True)
-
-    ta, tv = cut(masks.amodal(side)), cut(masks.visible(side))
-    oa, ov = cut(masks.amodal(side.other)), cut(masks.visible(side.other))
+    # the masks are evaluated on the crop's own grid (HASM's region grid → crop, one warp):
+    # nothing frame-sized is made
+    planes = masks.in_crop(affine, s)
+    own = 2 if side is Side.LEFT else 0
+    ta, tv = planes[own], planes[own + 1]
+    oa, ov = planes[2 - own], planes[3 - own]
     m_d, m_r = deocclusion_removal_masks(ta, tv, grow_mask(ov, options.removal_grow_px))
     image = warp_crop(frame.rgb, affine, s)
     return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)

@@ -58,12 +58,17 @@ class ShpeOptions:
             refines only a first pass over the whole crop; a prior from the same frame (HASM's
             landmarks) or from the previous frame's SHPE is then used once, as MediaPipe's own
             tracker does (one network pass per hand instead of two).
+        retry_below: with a prior and no refinement, a first pass whose presence is below this
+            is retried as without a prior (the whole crop, then refined) and the best pass is
+            kept: a prior that slid off the hand (a fast move between two frames) costs two
+            more passes on that frame only, not the hand (0 = never retry).
         num_threads: TFLite interpreter threads.
     """
 
     model_path: Path | None = None
     refine: bool = True
     refine_with_prior: bool = True
+    retry_below: float = 0.5
     num_threads: int = 1
 
 
@@ -132,17 +137,28 @@ class MediaPipeLandmarkShpe:
 
         Returns:
             The better (higher presence) of the first and the refined pass (the first pass
-            alone when refining is off for this case, see :class:`ShpeOptions`).
+            alone when refining is off for this case, unless it is retried; see
+            :class:`ShpeOptions`).
         """
         if prior_crop_px is not None:
-            roi = roi_from_joints(prior_crop_px)
-        else:
-            c = (crop.size_px - 1) / 2.0
-            roi = Roi((c, c), crop.size_px / 1.1, 0.0)
-        first = self.run_roi(crop.rgb, roi)
-        if not self.options.refine or (
-            prior_crop_px is not None and not self.options.refine_with_prior
-        ):
-            return first
+            first = self.run_roi(crop.rgb, roi_from_joints(prior_crop_px))
+            if not self.options.refine:
+                return first
+            if not self.options.refine_with_prior:
+                if first.presence >= self.options.retry_below:
+                    return first
+                retried = self._whole_crop(crop)
+                return retried if retried.presence > first.presence else first
+            return self._refined(crop, first)
+        return self._whole_crop(crop)
+
+    def _whole_crop(self, crop: HandCrop) -> CropPose:
+        """The first pass over the whole crop, upright, then (with ``refine``) the refined one."""
+        c = (crop.size_px - 1) / 2.0
+        first = self.run_roi(crop.rgb, Roi((c, c), crop.size_px / 1.1, 0.0))
+        return self._refined(crop, first) if self.options.refine else first
+
+    def _refined(self, crop: HandCrop, first: CropPose) -> CropPose:
+        """The better of ``first`` and a pass on the region re-fitted to its joints."""
         second = self.run_roi(crop.rgb, roi_from_joints(first.joints_crop_px))
         return second if second.presence >= first.presence else first

@@ -13,7 +13,7 @@ from hdr_live.models.hasm_net import MODEL_KIND, HasmNet, HasmSpec, normalise_in
 from hdr_live.models.onnx_export import OnnxMaskNet, export_onnx
 from hdr_live.models.prior import PRIOR_CHANNELS, render_prior
 from hdr_live.stages.hasm.tracker import HandPriorTracker
-from hdr_live.stages.hasm.learned import (LearnedHasm, LearnedHasmOptions, frame_masks,
+from hdr_live.stages.hasm.learned import (LearnedHasm, LearnedHasmOptions, region_masks,
                                          load_torch_mask_net, region_for_prior)
 from hdr_live.types import Frame, Hands
 from hdr_live.weights import WeightsError, write_weights
@@ -157,17 +157,17 @@ def test_a_primed_hand_with_a_tiny_amodal_mask_is_taken_as_absent():
     probs[2:4, 20:25, 70:75] = 0.9  # left: 10x10 frame px
     frame = Frame(np.zeros((200, 200, 3), np.uint8), 0, 0.0)
     prior = Hands(right=hand_box_joints(50, 70), left=hand_box_joints(145, 45))  # hand size 40 px: 1600 px²
-    masks = frame_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.5))
+    masks = region_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.5))
     assert masks.right_amodal.sum() >= 3000 and masks.right_visible.any()
     assert not masks.left_amodal.any() and not masks.left_visible.any()  # 100 px² < 800 px²
-    kept = frame_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.0))
+    kept = region_masks(probs, to_frame, frame, prior, spec, LearnedHasmOptions(min_primed_area=0.0))
     assert kept.left_amodal.sum() >= 64
     # a large left mask counts only near the left prior: far from it, the hand is still absent
     far = probs.copy()
     far[2:4, 60:95, 5:40] = 0.9  # 70x70 frame px around (45, 155), the prior is at (145, 45)
-    assert not frame_masks(far, to_frame, frame, prior, spec, LearnedHasmOptions()).left_amodal.any()
+    assert not region_masks(far, to_frame, frame, prior, spec, LearnedHasmOptions()).left_amodal.any()
     # the same small left mask without a prior: judged against the region's area instead
-    alone = frame_masks(probs, to_frame, frame, Hands(right=prior.right), spec,
+    alone = region_masks(probs, to_frame, frame, Hands(right=prior.right), spec,
                         LearnedHasmOptions(min_unprimed_area=0.002, min_primed_area=0.5))
     assert alone.left_amodal.sum() >= 64 and alone.right_amodal.sum() >= 3000
 

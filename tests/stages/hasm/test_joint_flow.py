@@ -78,7 +78,7 @@ def test_too_few_reliable_joints_do_not_move_the_hand():
 
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
-        JointFlow(JointFlowOptions(scale=0.0))
+        JointFlow(JointFlowOptions(work_hand_px=0.0))
     flow = JointFlow()
     with pytest.raises(ValueError):
         flow.advance(np.zeros((20, 2)))
@@ -146,3 +146,24 @@ def test_a_fast_hand_coasts_only_while_the_flow_follows_it():
             assert np.median(np.abs(prior.right.joints_px - (joints + [24.0, 0.0]))) < 1.0
         else:
             assert prior.right is None
+
+
+def test_flow_sees_the_same_hand_at_any_resolution():
+    """The work image is sized by the hand, not the frame: a scene and its 2× upscale give the
+    same motion (×2), and the frames are only read, never copied or written."""
+    img = _texture(240, 320, seed=8)
+    nxt = _shifted(img, 5.0, 3.0)
+    joints = np.random.default_rng(9).uniform(100, 150, (21, 2))
+    moved = []
+    for k in (1, 2):
+        a = cv2.resize(img, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+        b = cv2.resize(nxt, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+        a.flags.writeable = b.flags.writeable = False
+        flow = JointFlow()
+        flow.push(a)
+        flow.push(b)
+        out = flow.advance(joints * k)
+        assert out.moved
+        moved.append((out.joints_px - joints * k) / k)
+    np.testing.assert_allclose(np.median(moved[0], axis=0), [5.0, 3.0], atol=0.3)
+    np.testing.assert_allclose(np.median(moved[1], axis=0), [5.0, 3.0], atol=0.3)

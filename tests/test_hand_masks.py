@@ -1,0 +1,109 @@
+"""Scored masks on HASM's grid (hdr_live/hand_masks.py): evaluated on crops, points and, for
+drawing, the whole frame, with the same clean-up rules everywhere."""
+
+import cv2
+import numpy as np
+import pytest
+
+from hdr_live.geometry import Roi, box_from_mask, crop_affine
+from hdr_live.hand_masks import HandMasks
+from hdr_live.joints import Side
+
+
+def _scores(seed=0, size=128):
+    rng = np.random.default_rng(seed)
+    p = cv2.GaussianBlur(rng.random((size, size, 4)).astype(np.float32), (31, 31), 8)
+    p = (p - p.min()) / (p.max() - p.min())
+    return np.ascontiguousarray(p.transpose(2, 0, 1))
+
+
+GRID_TO_FRAME = np.array([[5.0, 0.0, 100.0], [0.0, 5.0, -50.0]])  # region partly above the frame
+
+
+def _old_frame_rule(p, affine, h, w, thr=0.5):
+    """The frame-sized masks as HASM made them before (warp to the frame, then threshold)."""
+    inv = cv2.invertAffineTransform(affine)
+    warped = [cv2.warpAffine(q, inv, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+              for q in p]
+    ra, rv, la, lv = (m > thr for m in warped)
+    rv &= ra
+    lv &= la
+    both = rv & lv
+    rv[both] = warped[1][both] >= warped[3][both]
+    lv[both] = ~rv[both]
+    return ra, rv, la, lv
+
+
+def test_frame_raster_is_the_warp_then_threshold_rule():
+    p = _scores()
+    masks = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5)
+    for got, want in zip((masks.right_amodal, masks.right_visible, masks.left_amodal,
+                          masks.left_visible), _old_frame_rule(p, GRID_TO_FRAME, 720, 1280)):
+        np.testing.assert_array_equal(got, want)
+    for side in Side:
+        assert not (masks.visible(side) & ~masks.amodal(side)).any()
+    assert not (masks.right_visible & masks.left_visible).any()
+
+
+def test_crop_points_box_and_area_agree_with_the_frame_raster():
+    p = _scores(1)
+    masks = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5)
+    fresh = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5)
+    for side in Side:
+        want = box_from_mask(masks.amodal(side))
+        got = fresh.amodal_box(side)
+        assert max(abs(got.x0 - want.x0), abs(got.y0 - want.y0), abs(got.x1 - want.x1),
+                   abs(got.y1 - want.y1)) <= 3.0  # within one grid pixel (5 frame px)
+        area = fresh.amodal_area_px(side)
+        assert area == pytest.approx(masks.amodal(side).sum(), rel=0.03)
+    # a crop partly outside the frame: its masks are the frame raster cut out, up to resampling
+    crop = crop_affine(Roi((300.0, 60.0), 400.0), 256, mirror=True)
+    planes = fresh.in_crop(crop, 256)
+    frame_planes = [masks.right_amodal, masks.right_visible, masks.left_amodal,
+                    masks.left_visible]
+    for k in range(4):
+        cut = cv2.warpAffine(frame_planes[k].view(np.uint8), crop, (256, 256),
+                             flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP).astype(bool)
+        assert (planes[k] == cut).mean() > 0.98
+    # crop rows above the frame (y < 0) are on no mask
+    top = np.array([[0.0, 0.0], [255.0, 0.0]]) @ crop[:, :2].T + crop[:, 2]
+    assert top[:, 1].max() < 0 and not planes[:, 0].any()
+    pts = np.random.default_rng(2).uniform([-20, -20], [1300, 740], (300, 2))
+    for side in Side:
+        xy = np.round(pts).astype(int)
+        inside = (xy[:, 0] >= 0) & (xy[:, 0] < 1280) & (xy[:, 1] >= 0) & (xy[:, 1] < 720)
+        want = np.zeros(len(xy), bool)
+        want[inside] = masks.visible(side)[xy[inside, 1], xy[inside, 0]]
+        np.testing.assert_array_equal(fresh.visible_at(side, pts), want)
+    assert "_frame_masks" not in fresh.__dict__  # none of that rasterised the frame
+
+
+def test_absent_hand_and_empty_masks():
+    p = _scores(3)
+    masks = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5, present=(True, False))
+    assert masks.has(Side.RIGHT) and not masks.has(Side.LEFT)
+    assert not masks.left_amodal.any() and masks.right_amodal.any()
+    assert masks.amodal_area_px(Side.LEFT) == 0.0
+    assert not masks.in_crop(crop_affine(Roi((400.0, 300.0), 300.0), 64), 64)[2:].any()
+    empty = HandMasks.empty(90, 160)
+    assert empty.right_amodal.shape == (90, 160) and not empty.right_amodal.any()
+    assert empty.amodal_box(Side.LEFT) is None
+
+
+def test_binary_masks_are_kept_as_given_and_checked():
+    ra = np.zeros((60, 80), bool)
+    ra[10:30, 20:50] = True
+    rv = ra.copy()
+    rv[10:15] = False
+    z = np.zeros_like(ra)
+    masks = HandMasks(ra, rv, z, z)
+    assert masks.right_amodal is ra and masks.amodal_box(Side.RIGHT) == box_from_mask(ra)
+    assert masks.amodal_area_px(Side.RIGHT) == ra.sum()
+    np.testing.assert_array_equal(masks.visible_at(Side.RIGHT, [[25, 12], [25, 20], [90, 20]]),
+                                  [False, True, False])
+    with pytest.raises(TypeError):
+        HandMasks(ra.astype(np.uint8), rv, z, z)
+    with pytest.raises(ValueError):
+        HandMasks(ra, rv[:10], z, z)
+    with pytest.raises(ValueError):
+        HandMasks.from_scores(np.zeros((3, 8, 8), np.float32), np.eye(2, 3), 10, 10, 0.5)
