@@ -10,6 +10,7 @@ has an ONNX twin.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -29,6 +30,12 @@ from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeO
 from hdr_live.temporal.crop_consistency import CropConsistency
 
 _log = logging.getLogger(__name__)
+
+#: In tracking mode a detection belongs to a track only within half a hand size (mean joint
+#: distance): the track's pose is not refreshed by it, so a looser match would let a detection
+#: of the other hand (two hands crossing) vanish into the wrong track instead of starting its
+#: own.
+TRACKING_MATCH_DIST = 0.5
 
 
 def build_pipeline(config: PipelineConfig) -> StagedPipeline:
@@ -99,14 +106,22 @@ def build_hasm(config: PipelineConfig) -> Hasm:
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
                                 ReacquireOptions(input_mirrored=config.mirrored))
     t = hasm.tracker
+    tracking_mode = config.input_kind.tracks and t.budget is not None
     if config.input_kind.tracks:
         tracker_options = TrackerOptions(reacquire_every=t.reacquire_every,
-                                         coast_frames=t.coast_frames, flow=t.flow)
+                                         coast_frames=t.coast_frames, flow=t.flow,
+                                         refresh_live=not tracking_mode,
+                                         match_dist=TRACKING_MATCH_DIST if tracking_mode
+                                         else TrackerOptions.match_dist)
     else:
         tracker_options = TrackerOptions(reacquire_every=1, coast_frames=0, flow=None)
-    tracking_mode = config.input_kind.tracks and t.budget is not None
     budget = DetectBudget(t.budget) if tracking_mode else None
-    detector = MediaPipeHands(detector_options(config))
+    # in tracking mode the detector runs now and then: each run is a fresh detection (palm
+    # detector + landmarks), since MediaPipe's own tracking would start from a stale frame
+    options = detector_options(config)
+    if budget is not None:
+        options = dataclasses.replace(options, static_image_mode=True)
+    detector = MediaPipeHands(options)
     return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer),
                        budget=budget)
 

@@ -66,6 +66,11 @@ class TrackerOptions:
             its joints moved by the flow each frame.
         flow: move a live track's joints from the previous frame into the current one with
             optical flow (None = use them where they were; set None for unrelated stills).
+        refresh_live: a detection that lands on a live track (posed on the previous frame)
+            replaces its joints. Off in tracking mode (:mod:`hdr_live.stages.hasm.budget`):
+            there the pipeline's own pose, moved by the flow, is the better prior, and a
+            detector that sees two overlapping hands as one would pull both tracks onto one
+            hand; such a detection still votes on the track's side.
     """
 
     detect_every: int = 1
@@ -79,6 +84,7 @@ class TrackerOptions:
     contact_dist: float = 0.5
     max_coast_speed: float = 0.2
     flow: JointFlowOptions | None = JointFlowOptions()
+    refresh_live: bool = True
 
 
 @dataclasses.dataclass
@@ -134,6 +140,9 @@ class HandPriorTracker:
         if self._flow is not None:
             self._flow.push(frame.rgb)
         self._continue_tracks(previous)
+        # two tracks that collapsed onto one hand are merged before detections are matched,
+        # so a detection of the hand the other track left can start it again
+        self._drop_duplicates()
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
             self._absorb(self.detector.detect(frame) if detections is None else list(detections))
         self._drop_duplicates()
@@ -204,8 +213,9 @@ class HandPriorTracker:
             if side is None:
                 continue
             track = self._tracks[side]
-            track.geometry = HandGeometry(det.joints_px, det.joints_rel_m)
-            track.missed = 0
+            if track.missed or self.options.refresh_live:
+                track.geometry = HandGeometry(det.joints_px, det.joints_rel_m)
+                track.missed = 0
             track.opposite_votes = track.opposite_votes + 1 if det.side is not side else 0
             if track.opposite_votes >= self.options.flip_after and side.other not in self._tracks:
                 self._tracks[side.other] = _Track(track.geometry)

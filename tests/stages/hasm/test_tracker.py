@@ -196,3 +196,30 @@ def test_the_reacquirer_looks_while_a_hand_only_coasts():
     prior = tracker.update(BLANK_FRAME, Hands(right=scripted_pose(Side.RIGHT, a)))
     assert prior.left is not None  # coasting, and looked for among the live hands only
     assert reacquirer.known_sides == [["right"]]
+
+
+def test_tracking_mode_keeps_its_own_pose_and_restarts_a_collapsed_track():
+    """Tracking mode (refresh_live off, a tight match): a detection on a live track leaves the
+    track's own pose; two tracks that collapsed onto one hand become one, and a detection of the
+    other hand next to it (crossing hands, labelled like the kept one) starts the free side."""
+    from hdr_live.joints import hand_scale_px
+
+    a, b = hand_box_joints(100, 120), hand_box_joints(300, 120)
+    c = b + [0.8 * hand_scale_px(b), 0.0]  # the other hand, 0.8 hand sizes from b
+    options = TrackerOptions(refresh_live=False, match_dist=0.5, flow=None)
+    script = [[scripted_detection(Side.RIGHT, a), scripted_detection(Side.LEFT, b)],
+              [scripted_detection(Side.RIGHT, a + 3.0)],
+              [scripted_detection(Side.LEFT, c)]]
+    tracker = HandPriorTracker(ScriptedDetector(script), options)
+    prior = tracker.update(BLANK_FRAME, Hands())
+    np.testing.assert_allclose(prior.right.joints_px, a)
+    own = a + 1.0  # the pipeline's pose of the right hand
+    prior = tracker.update(BLANK_FRAME, Hands(right=scripted_pose(Side.RIGHT, own),
+                                              left=scripted_pose(Side.LEFT, b)))
+    np.testing.assert_allclose(prior.right.joints_px, own)  # not the detection's a + 3
+    # both poses on hand b (the right track slid onto it); the detector sees c, labelled left
+    prior = tracker.update(BLANK_FRAME, Hands(right=scripted_pose(Side.RIGHT, b + 1.0),
+                                              left=scripted_pose(Side.LEFT, b)))
+    on_b = [side for side, g in prior.items() if np.abs(g.joints_px - b).max() <= 1.0]
+    on_c = [side for side, g in prior.items() if np.allclose(g.joints_px, c)]
+    assert len(on_b) == 1 and len(on_c) == 1 and on_b != on_c
