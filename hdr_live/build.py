@@ -37,6 +37,11 @@ _log = logging.getLogger(__name__)
 #: own.
 TRACKING_MATCH_DIST = 0.5
 
+#: In tracking mode one palm re-acquisition spends at most this many landmark passes (the
+#: best candidates first): while a hand stays hidden it is retried every few frames, and each
+#: retry must fit a frame's budget. Stills search all candidates.
+TRACKING_REACQUIRE_PASSES = 6
+
 
 def build_pipeline(config: PipelineConfig) -> StagedPipeline:
     """The pipeline ``config`` describes.
@@ -103,10 +108,12 @@ def build_hasm(config: PipelineConfig) -> Hasm:
         net, spec = load_device_mask_net(hasm.weights, config.device, config.tensorrt)
     else:
         net, spec = load_mask_net(hasm.weights)
-    reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
-                                ReacquireOptions(input_mirrored=config.mirrored))
     t = hasm.tracker
     tracking_mode = config.input_kind.tracks and t.budget is not None
+    passes = TRACKING_REACQUIRE_PASSES if tracking_mode else ReacquireOptions.max_passes
+    reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
+                                ReacquireOptions(input_mirrored=config.mirrored,
+                                                 max_passes=passes))
     if config.input_kind.tracks:
         tracker_options = TrackerOptions(reacquire_every=t.reacquire_every,
                                          coast_frames=t.coast_frames, flow=t.flow,
