@@ -37,10 +37,6 @@ _log = logging.getLogger(__name__)
 #: own.
 TRACKING_MATCH_DIST = 0.5
 
-#: In tracking mode one palm re-acquisition spends at most this many landmark passes (the
-#: best candidates first): while a hand stays hidden it is retried every few frames, and each
-#: retry must fit a frame's budget. Stills search all candidates.
-TRACKING_REACQUIRE_PASSES = 6
 
 
 def build_pipeline(config: PipelineConfig) -> StagedPipeline:
@@ -75,7 +71,8 @@ def build_shpe(config: PipelineConfig) -> Shpe:
 
         return load_detnet(config.shpe.detnet_weights)
     return MediaPipeLandmarkShpe(ShpeOptions(refine_with_prior=config.shpe.refine_with_prior,
-                                             retry_below=config.shpe.min_pose_score))
+                                             retry_below=config.shpe.min_pose_score,
+                                             num_threads=config.shpe.cpu_threads))
 
 
 def detector_options(config: PipelineConfig) -> MediaPipeHandsOptions:
@@ -107,13 +104,11 @@ def build_hasm(config: PipelineConfig) -> Hasm:
     if config.device.is_cuda:
         net, spec = load_device_mask_net(hasm.weights, config.device, config.tensorrt)
     else:
-        net, spec = load_mask_net(hasm.weights)
+        net, spec = load_mask_net(hasm.weights, threads=hasm.cpu_threads)
     t = hasm.tracker
     tracking_mode = config.input_kind.tracks and t.budget is not None
-    passes = TRACKING_REACQUIRE_PASSES if tracking_mode else ReacquireOptions.max_passes
     reacquirer = PalmReacquirer(MediaPipeLandmarkShpe(),
-                                ReacquireOptions(input_mirrored=config.mirrored,
-                                                 max_passes=passes))
+                                ReacquireOptions(input_mirrored=config.mirrored))
     if config.input_kind.tracks:
         tracker_options = TrackerOptions(reacquire_every=t.reacquire_every,
                                          coast_frames=t.coast_frames, flow=t.flow,

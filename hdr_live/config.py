@@ -139,11 +139,13 @@ class HasmConfig:
             backend (the learned HASM's tracker, the baseline's silhouettes), 0 (lite) or 1 (full).
         baseline: the landmark baseline's detector settings.
         tracker: the learned HASM's prior tracker.
+        cpu_threads: ONNX Runtime's intra-op threads for the network on the CPU.
     """
 
     backend: HasmKind = HasmKind.LEARNED
     weights: Path = DEFAULT_HASM_WEIGHTS
     detector_model_complexity: int = 1
+    cpu_threads: int = 2
     baseline: BaselineHasmConfig = BaselineHasmConfig()
     tracker: TrackerConfig = TrackerConfig()
 
@@ -176,6 +178,7 @@ class ShpeConfig:
         min_pose_score: a hand whose presence is below this gets no pose.
         pose_needs_prior: only a hand with a joint prior (tracked or detected) gets a crop and
             a pose; one the learned HASM finds on its own keeps only its masks.
+        cpu_threads: TFLite (XNNPACK) threads of each MediaPipe landmark estimator.
     """
 
     backend: ShpeKind = ShpeKind.MEDIAPIPE
@@ -183,6 +186,7 @@ class ShpeConfig:
     refine_with_prior: bool = False
     min_pose_score: float = 0.5
     pose_needs_prior: bool = True
+    cpu_threads: int = 1
 
 
 @dataclasses.dataclass(frozen=True)

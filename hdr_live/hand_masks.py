@@ -24,6 +24,7 @@ import functools
 import cv2
 import numpy as np
 
+from hdr_live.checks import check_array
 from hdr_live.geometry import Box, apply_affine, compose_affine, invert_affine
 from hdr_live.joints import Side
 
@@ -80,8 +81,6 @@ class HandMasks:
 
     def __init__(self, right_amodal: np.ndarray, right_visible: np.ndarray,
                  left_amodal: np.ndarray, left_visible: np.ndarray) -> None:
-        from hdr_live.types import check_array
-
         masks = (right_amodal, right_visible, left_amodal, left_visible)
         names = ("right_amodal", "right_visible", "left_amodal", "left_visible")
         if not isinstance(right_amodal, np.ndarray) or right_amodal.ndim != 2:

@@ -148,7 +148,8 @@ def run_clip(job: ClipJob) -> ClipOutcome:
                 # pipelined: prepare(t+1) beside finish(t), drawing/encoding/logging on a
                 # writer thread (hdr_live.batch); the outputs are those of the serial loop
                 run_batch(frames, pipeline, video, poses, overlay, on_result, stats,
-                          stop=lambda: ctrl_c.requested, smoother=smoother, pipelined=config.pipelined)
+                          stop=lambda: ctrl_c.requested, smoother=smoother,
+                          pipelined=config.pipelined)
             interrupted = ctrl_c.requested
         except KeyboardInterrupt:
             interrupted = True

@@ -46,6 +46,9 @@ def cpu_session(path: Path, threads: int = 2):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    # idle worker threads sleep instead of spinning: the pipeline's other threads (the
+    # TFLite SHPE, decoding, drawing) need the cores between two runs (docs/benchmarks.md)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types

@@ -70,6 +70,7 @@ def render_prior(
         for f, chain in enumerate(FINGERS):
             cv2.polylines(canvases[1 + f], [ipts[list(chain)]], False, 255, width, cv2.LINE_AA,
                           shift=4)
-        for c, canvas in enumerate(canvases):
-            out[base + c] = cv2.GaussianBlur(canvas, (0, 0), sigma).astype(np.float32) / 255.0
+        # one multi-channel blur: the same numbers as one blur per channel, in half the time
+        blurred = cv2.GaussianBlur(np.dstack(canvases), (0, 0), sigma)
+        out[base:base + CHANNELS_PER_HAND] = np.moveaxis(blurred, -1, 0).astype(np.float32) / 255.0
     return out

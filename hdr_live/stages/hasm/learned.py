@@ -236,10 +236,10 @@ class LearnedHasm:
         self.tracker.detector.close()
 
 
-def load_mask_net(weights_path: Path, prefer_onnx: bool = True):
+def load_mask_net(weights_path: Path, prefer_onnx: bool = True, threads: int = 2):
     """(net callable, spec) from a HASM checkpoint: ONNX Runtime when the checkpoint's ONNX twin
     (``.onnx`` beside it, sha256 recorded in the metadata as ``onnx_sha256``) is present and
-    ``prefer_onnx``, else eager PyTorch. ONNX Runtime is preferred because it is the faster
+    ``prefer_onnx`` (with ``threads`` intra-op threads), else eager PyTorch. ONNX Runtime is preferred because it is the faster
     engine on the CPU (docs/benchmarks.md); it agrees with PyTorch to 1e-4
     (tests/stages/hasm/test_hasm_learned.py).
 
@@ -260,7 +260,7 @@ def load_mask_net(weights_path: Path, prefer_onnx: bool = True):
             spec = HasmSpec.from_json(meta["spec"])
         except (KeyError, TypeError) as exc:
             raise WeightsError(f"{weights_path}: bad spec in metadata: {exc}") from exc
-        return OnnxMaskNet(onnx_path), spec
+        return OnnxMaskNet(onnx_path, threads), spec
     return load_torch_mask_net(weights_path)
 
 

@@ -6,10 +6,8 @@ scores far below that (docs/benchmarks.md), so here the threshold is low and the
 network verifies each candidate instead: the ``top_k`` best palm candidates above
 ``min_palm_score`` are each turned into a hand region (MediaPipe's palm→ROI rule: rotation from
 the wrist keypoint to the middle-finger keypoint, box × 2.6, shifted half a box toward the
-fingers), the landmark network runs there (a second pass re-fitted to the first's joints unless
-the first found nothing like a hand: presence under half of ``min_presence``), and a candidate
-is kept when its presence is at least ``min_presence``. One call spends at most ``max_passes``
-network passes.
+fingers), the landmark network runs there twice (second pass re-fitted to the first's joints),
+and a candidate is kept when its presence is at least ``min_presence``.
 
 Palm model: ``palm_detection_full.tflite`` from the mediapipe 0.10.21 wheel, 192×192 RGB in
 [0, 1], 2016 SSD anchors (strides 8, 16, 16, 16; fixed size), 18 regressors per anchor (box
@@ -71,9 +69,6 @@ class ReacquireOptions:
         min_palm_score: candidates below this are not tried.
         min_presence: the landmark network's presence needed to accept a hand.
         input_mirrored: the frame is a mirrored (selfie) view.
-        max_passes: the most landmark-network passes one call may spend (each region costs
-            one or two), best candidates first: the call's cost is bounded while a hand stays
-            hidden and every candidate fails.
     """
 
     top_k: int = 4
@@ -81,7 +76,6 @@ class ReacquireOptions:
     min_palm_score: float = 0.01
     min_presence: float = 0.5
     input_mirrored: bool = False
-    max_passes: int = 24
 
 
 def _box_overlap(a: np.ndarray, b: np.ndarray) -> float:
@@ -159,23 +153,13 @@ class PalmReacquirer:
         centre = centre + shift * np.array([-math.sin(angle), math.cos(angle)])
         return PalmCandidate(score, Roi((float(centre[0]), float(centre[1])), 2.6 * box, angle))
 
-    def _estimates(self, frame: Frame, cand: PalmCandidate, passes: list[int]):
-        """Landmark estimates of a candidate at each region scale that pass ``min_presence``,
-        while ``passes[0]`` (the call's passes so far) is under ``max_passes``."""
+    def _estimates(self, frame: Frame, cand: PalmCandidate):
+        """Landmark estimates of a candidate at each region scale that pass ``min_presence``."""
         for k in self.options.roi_scales:
-            if passes[0] >= self.options.max_passes:
-                return
             roi = dataclasses.replace(cand.roi, size_px=cand.roi.size_px * k)
             first = self.landmarks.run_roi(frame.rgb, roi)
-            passes[0] += 1
-            est = first
-            if first.presence >= 0.5 * self.options.min_presence and \
-                    passes[0] < self.options.max_passes:
-                # a second pass re-fitted to the first's joints (skipped when the first found
-                # nothing like a hand)
-                second = self.landmarks.run_roi(frame.rgb, roi_from_joints(first.joints_crop_px))
-                passes[0] += 1
-                est = second if second.presence >= first.presence else first
+            est = self.landmarks.run_roi(frame.rgb, roi_from_joints(first.joints_crop_px))
+            est = est if est.presence >= first.presence else first
             if est.presence >= self.options.min_presence:
                 yield est
 
@@ -192,9 +176,8 @@ class PalmReacquirer:
         """
         found: list[HandDetection] = []
         taken = [(side, joints) for side, joints in known.items()]
-        passes = [0]
         for cand in self.palm_candidates(frame):
-            for est in self._estimates(frame, cand, passes):
+            for est in self._estimates(frame, cand):
                 if len(taken) >= 2:
                     return found
                 looks_right = est.right_score >= 0.5
