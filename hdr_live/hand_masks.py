@@ -232,6 +232,24 @@ class HandMasks:
         out[:, inside] = _clean(values, self._threshold, self._present)
         return out
 
+    def in_rect(self, box: Box) -> np.ndarray:
+        """The four masks on a rectangle of frame pixels (for drawing a hand without
+        rasterising the whole frame).
+
+        Args:
+            box: integer pixel bounds inside the frame (e.g. :meth:`amodal_box`).
+
+        Returns:
+            (4, h, w) bool, h = y1 − y0 + 1, w = x1 − x0 + 1; the same values as the frame-sized
+            masks there.
+        """
+        x0, y0, x1, y1 = (int(v) for v in (box.x0, box.y0, box.x1, box.y1))
+        if self._frame is not None:
+            return np.stack([m[y0:y1 + 1, x0:x1 + 1] for m in self._frame])
+        shift = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0]])
+        return self._sample(compose_affine(self._frame_to_grid, shift),
+                            (x1 - x0 + 1, y1 - y0 + 1))
+
     def visible_at(self, side: Side, points_px: np.ndarray) -> np.ndarray:
         """(N,) bool: ``side``'s visible mask at (N, 2) frame pixels (see :meth:`at_points`)."""
         return self.at_points(points_px)[_plane(side, visible=True)]

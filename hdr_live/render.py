@@ -17,9 +17,9 @@ import math
 import cv2
 import numpy as np
 
-from hdr_live.geometry import box_from_mask
+from hdr_live.geometry import Box
 from hdr_live.joints import BONES, Side
-from hdr_live.types import FrameResult, HandPose
+from hdr_live.types import FrameResult, HandMasks, HandPose
 
 SIDE_RGB = {Side.RIGHT: (235, 64, 52), Side.LEFT: (60, 200, 75)}
 
@@ -93,20 +93,16 @@ def _tint(canvas: np.ndarray, mask: np.ndarray, rgb: tuple[int, int, int], alpha
         np.copyto(canvas, blend.astype(np.uint8), where=mask[..., None])
 
 
-def _tint_hand(
-    canvas: np.ndarray, amodal: np.ndarray, visible: np.ndarray, rgb: tuple[int, int, int]
-) -> None:
-    """Tint amodal-only pixels lightly and visible pixels strongly, working inside the masks'
-    bounding box only (the masks are frame-sized but a hand covers a small part of it)."""
-    boxes = [b for b in (box_from_mask(amodal), box_from_mask(visible)) if b is not None]
-    if not boxes:
-        return
-    x0, y0 = int(min(b.x0 for b in boxes)), int(min(b.y0 for b in boxes))
-    x1, y1 = int(max(b.x1 for b in boxes)) + 1, int(max(b.y1 for b in boxes)) + 1
-    sub = canvas[y0:y1, x0:x1]
-    sub_amodal, sub_visible = amodal[y0:y1, x0:x1], visible[y0:y1, x0:x1]
-    _tint(sub, sub_amodal & ~sub_visible, rgb, 0.25)
-    _tint(sub, sub_visible, rgb, 0.45)
+def _tint_hand(canvas: np.ndarray, masks: HandMasks, side: Side, box: Box,
+               rgb: tuple[int, int, int]) -> None:
+    """Tint ``side``'s amodal-only pixels lightly and visible pixels strongly, inside its amodal
+    box only (the masks are evaluated there, never over the whole frame; visible ⊆ amodal)."""
+    planes = masks.in_rect(box)
+    own = 2 if side is Side.LEFT else 0
+    amodal, visible = planes[own], planes[own + 1]
+    sub = canvas[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
+    _tint(sub, amodal & ~visible, rgb, 0.25)
+    _tint(sub, visible, rgb, 0.45)
 
 
 def _pixel_points(joints_px: np.ndarray, height: int, width: int) -> list[tuple[int, int] | None]:
@@ -235,10 +231,12 @@ def draw_overlay(
     masks = result.masks
     style = OverlayStyle.for_size(*canvas.shape[:2])
     for side in (Side.RIGHT, Side.LEFT):
+        box = masks.amodal_box(side)
+        if box is None:
+            continue
         if options.masks:
-            _tint_hand(canvas, masks.amodal(side), masks.visible(side), SIDE_RGB[side])
-        box = box_from_mask(masks.amodal(side)) if options.boxes else None
-        if box is not None:
+            _tint_hand(canvas, masks, side, box, SIDE_RGB[side])
+        if options.boxes:
             p0, p1 = (int(box.x0), int(box.y0)), (int(box.x1), int(box.y1))
             cv2.rectangle(canvas, p0, p1, SIDE_RGB[side], style.line_px, cv2.LINE_AA)
     for _, pose in result.poses.items():

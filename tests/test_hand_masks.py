@@ -107,3 +107,28 @@ def test_binary_masks_are_kept_as_given_and_checked():
         HandMasks(ra, rv[:10], z, z)
     with pytest.raises(ValueError):
         HandMasks.from_scores(np.zeros((3, 8, 8), np.float32), np.eye(2, 3), 10, 10, 0.5)
+
+
+def test_drawing_evaluates_the_masks_inside_the_hand_boxes_only():
+    """in_rect gives the frame raster's values; the overlay tints through it, so drawing a
+    scored result never rasterises the whole frame."""
+    from hdr_live.render import draw_overlay
+    from hdr_live.types import Frame, FrameResult, Hands, StageTimings
+
+    p = _scores(4)
+    raster = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5)
+    masks = HandMasks.from_scores(p, GRID_TO_FRAME, 720, 1280, 0.5)
+    for side in Side:
+        box = masks.amodal_box(side)
+        got = masks.in_rect(box)
+        sl = np.s_[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
+        own = 2 if side is Side.LEFT else 0
+        np.testing.assert_array_equal(got[own], raster.amodal(side)[sl])
+        np.testing.assert_array_equal(got[own + 1], raster.visible(side)[sl])
+    frame = Frame(np.full((720, 1280, 3), 90, np.uint8), 0, 0.0)
+    image = draw_overlay(FrameResult(frame, masks, Hands(), Hands(), StageTimings()))
+    assert "_frame_masks" not in masks.__dict__
+    tinted = np.any(image != 90, axis=2)
+    # tinted pixels (beyond the box lines and text) lie on an amodal mask
+    inside = raster.right_amodal | raster.left_amodal
+    assert tinted[inside].mean() > 0.95

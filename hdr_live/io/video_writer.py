@@ -146,7 +146,12 @@ class Mp4Writer:
         h, w = rgb.shape[:2]
         if self._size is None:
             self._open(w + w % 2, h + h % 2)
-        frame = av.VideoFrame.from_ndarray(_as_even_rgb(rgb, self._size), format="rgb24")
+        import cv2
+
+        # OpenCV's RGB → I420 (BT.601, as the encoder's own conversion to within one grey
+        # level) costs a fraction of PyAV's swscale conversion
+        yuv = cv2.cvtColor(_as_even_rgb(rgb, self._size), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts = self.frames_written
         self._encode(frame)
         self.frames_written += 1
