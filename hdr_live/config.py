@@ -14,8 +14,8 @@ and the pipelined runtime (HASM's detector of frame t+1 beside the rest of frame
 applications differ only in what they are fed:
 
 - ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): files and stills.
-- the live window (:attr:`App.LIVE`): a camera; on CUDA it runs HDRNet as its HDRM
-  (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
+- the live window (:attr:`App.LIVE`): a camera; it inpaints at half resolution
+  (:data:`LIVE_INPAINT_SCALE`), and on CUDA it runs HDRNet as its HDRM (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
   frame-skipping detector on a shrunk frame (:data:`LIVE_BASELINE_DETECTOR`).
 """
 
@@ -239,6 +239,11 @@ class PipelineConfig:
 #: The live app's HDRM on CUDA (HDRNet); on the CPU it is the inpainting default.
 LIVE_CUDA_HDRM = HdrmKind.LEARNED
 
+#: The live app inpaints at half the crop's resolution (a quarter of the pixels: HDRM's cost
+#: per hand falls about fourfold); ``process`` inpaints at full resolution, which keeps the
+#: hands apart better where they cross (docs/benchmarks.md, issue 15).
+LIVE_INPAINT_SCALE = 0.5
+
 #: The landmark-baseline HASM's detector in the live app (only with ``--hasm baseline``): the
 #: frame shrunk to 640 px, skipping frames while both hands are tracked and the image around
 #: them changes little.
@@ -254,7 +259,8 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         device=device,
         hasm=HasmConfig(baseline=LIVE_BASELINE_DETECTOR if live else BaselineHasmConfig()),
         hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
-                        HdrmKind.BASELINE),
+                        HdrmKind.BASELINE,
+                        inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
     )
 
 

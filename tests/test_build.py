@@ -169,7 +169,8 @@ def test_config_is_frozen_and_every_app_runs_the_learned_pipeline_on_the_cpu():
     with pytest.raises(dataclasses.FrozenInstanceError):
         batch.pipelined = False  # type: ignore[misc]
     # the live app differs only in the baseline detector it would use with --hasm baseline
-    assert dataclasses.replace(LIVE, hasm=batch.hasm) == batch
+    assert dataclasses.replace(LIVE, hasm=batch.hasm, hdrm=batch.hdrm) == batch
+    assert LIVE.hdrm.inpaint_scale == 0.5
 
 
 def test_live_stage_choice_follows_the_device():
