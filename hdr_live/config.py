@@ -176,6 +176,9 @@ class ShpeConfig:
             (MediaPipe's network; the DetNet always runs two passes and ignores the prior).
             Off by default: one pass per hand with a prior, as MediaPipe's own tracker.
         min_pose_score: a hand whose presence is below this gets no pose.
+        min_coasting_score: the same for a hand whose prior coasts (it was lost: hidden, or
+            gone); a hand hidden behind the other's forearm otherwise leaves its prior on
+            whatever lies there (a face) and the network, primed by it, may see a hand.
         pose_needs_prior: only a hand with a joint prior (tracked or detected) gets a crop and
             a pose; one the learned HASM finds on its own keeps only its masks.
         cpu_threads: TFLite (XNNPACK) threads of each MediaPipe landmark estimator.
@@ -185,6 +188,7 @@ class ShpeConfig:
     detnet_weights: Path = DEFAULT_SHPE_DETNET_WEIGHTS
     refine_with_prior: bool = False
     min_pose_score: float = 0.5
+    min_coasting_score: float = 0.8
     pose_needs_prior: bool = True
     cpu_threads: int = 1
 

@@ -216,8 +216,10 @@ class HdrPipeline:
         t0 = time.perf_counter()
         crop = self._crop(frame, hasm_out, side)
         t1 = time.perf_counter()
+        min_score = (self.shpe_config.min_coasting_score if side in hasm_out.coasting
+                     else self.shpe_config.min_pose_score)
         pose = self._estimate(side, crop, hasm_out.prior_joints_px.get(side), hasm_out.masks,
-                              shpe)
+                              shpe, min_score)
         return _HandDone(crop, pose, 1e3 * (t1 - t0), 1e3 * (time.perf_counter() - t1))
 
     def _per_hand(
@@ -245,12 +247,13 @@ class HdrPipeline:
         prior_px: np.ndarray | None,
         masks: HandMasks,
         shpe: Shpe,
+        min_score: float,
     ) -> HandPose | None:
         if crop is None:
             return None
         prior_crop = None if prior_px is None else frame_to_crop_points(crop, prior_px)
         est = shpe.estimate(crop, prior_crop)
-        if est.presence < self.shpe_config.min_pose_score:
+        if est.presence < min_score:
             return None
         joints_px, rel_m = est.to_frame(crop)
         visible = masks.visible_at(side, joints_px)

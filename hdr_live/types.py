@@ -176,10 +176,15 @@ class HasmOutput:
         masks: the four masks.
         prior_joints_px: the joint prior per hand that HASM used, (21, 2) float64 frame pixels,
             or None for a hand without a prior. Later stages use it to orient crops.
+        coasting: the sides whose prior is a lost hand's last joints (the tracker coasts it,
+            :mod:`hdr_live.stages.hasm.tracker`), not a pose of the previous frame or a
+            detection: a weaker hypothesis, so a pose there needs a higher presence
+            (:attr:`hdr_live.config.ShpeConfig.min_coasting_score`).
     """
 
     masks: HandMasks
     prior_joints_px: Hands[np.ndarray]
+    coasting: frozenset[Side] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)

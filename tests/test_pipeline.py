@@ -169,3 +169,48 @@ def test_default_pipeline_works_on_hasm_grid_and_detects_on_a_budget(clip_frames
     for pose in r.poses.right, r.poses.left:
         np.testing.assert_array_equal(
             pose.visible, joint_visibility(pose.joints_px, r.masks.visible(pose.side)))
+
+
+def test_a_coasting_hand_needs_a_confident_pose():
+    """A side whose prior coasts (the hand was lost) keeps its pose only at
+    ShpeConfig.min_coasting_score; a tracked side at min_pose_score."""
+    from support import hand_box_joints
+    from hdr_live.hand_masks import HandMasks
+    from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+    from hdr_live.stages.shpe.interface import CropPose
+    from hdr_live.types import Hands
+
+    frame = Frame(np.full((240, 400, 3), 80, np.uint8), 0, 0.0)
+    right, left = hand_box_joints(100, 120), hand_box_joints(300, 120)
+    ra = np.zeros((240, 400), bool)
+    la = ra.copy()
+    ra[60:180, 50:150] = True
+    la[60:180, 250:350] = True
+    masks = HandMasks(ra, ra.copy(), la, la.copy())
+
+    class FixedHasm:
+        name = "fixed"
+
+        def __init__(self, coasting):
+            self.coasting = coasting
+
+        def segment(self, frame, previous):
+            return HasmOutput(masks, Hands(right=right, left=left), self.coasting)
+
+        def reset(self):
+            pass
+
+        def close(self):
+            pass
+
+    class FixedShpe:
+        name = "fixed"
+
+        def estimate(self, crop, prior):
+            return CropPose(np.full((21, 2), 128.0), np.zeros((21, 3)), 0.65)
+
+    for coasting, sides in ((frozenset(), {Side.RIGHT, Side.LEFT}),
+                            (frozenset({Side.LEFT}), {Side.RIGHT})):
+        pipe = HdrPipeline(FixedHasm(coasting), Hdrm(InpaintRestorerBaseline()), FixedShpe(),
+                           ShpeConfig(min_pose_score=0.5, min_coasting_score=0.8))
+        assert {s for s, _ in pipe.process(frame).poses.items()} == sides

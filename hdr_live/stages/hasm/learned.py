@@ -225,7 +225,8 @@ class LearnedHasm:
 
     def _segment(self, frame: Frame, prior_geom: Hands[HandGeometry]) -> HasmOutput:
         prior = prior_geom.map(lambda _, g: g.joints_px)
-        return HasmOutput(predict_masks(self.net, self.spec, frame, prior, self.options), prior)
+        masks = predict_masks(self.net, self.spec, frame, prior, self.options)
+        return HasmOutput(masks, prior, self.tracker.coasting)
 
     def reset(self) -> None:
         self.tracker.reset()

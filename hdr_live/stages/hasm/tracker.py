@@ -115,6 +115,11 @@ class HandPriorTracker:
         self._last_reacquire = -(10**9)
         self._flow = None if options.flow is None else JointFlow(options.flow)
 
+    @property
+    def coasting(self) -> frozenset[Side]:
+        """The sides whose track coasts (its hand was lost) after the last :meth:`update`."""
+        return frozenset(side for side, t in self._tracks.items() if t.missed)
+
     def reset(self) -> None:
         """Forget all tracks, the detector's own tracking and the flow's previous frame."""
         self.detector.reset()

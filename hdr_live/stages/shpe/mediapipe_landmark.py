@@ -61,7 +61,9 @@ class ShpeOptions:
         retry_below: with a prior and no refinement, a first pass whose presence is below this
             is retried as without a prior (the whole crop, then refined) and the best pass is
             kept: a prior that slid off the hand (a fast move between two frames) costs two
-            more passes on that frame only, not the hand (0 = never retry).
+            more passes on that frame only, not the hand (0 = never retry). The retried pass is
+            kept only with a presence of at least ``retry_accept``: searching the whole crop
+            may find a hand-like shape (a face) where the hand is hidden.
         num_threads: TFLite interpreter threads.
     """
 
@@ -69,6 +71,7 @@ class ShpeOptions:
     refine: bool = True
     refine_with_prior: bool = True
     retry_below: float = 0.5
+    retry_accept: float = 0.8
     num_threads: int = 1
 
 
@@ -148,7 +151,8 @@ class MediaPipeLandmarkShpe:
                 if first.presence >= self.options.retry_below:
                     return first
                 retried = self._whole_crop(crop)
-                return retried if retried.presence > first.presence else first
+                confident = retried.presence >= self.options.retry_accept
+                return retried if confident and retried.presence > first.presence else first
             return self._refined(crop, first)
         return self._whole_crop(crop)
 
