@@ -19,7 +19,7 @@ resizes every frame as it is decoded (bilinear; nothing is written), to see how 
 with the frame size.
 
 Usage: .venv/bin/python benchmarks/bench_live.py [--frames N] [--rounds R] [--defaults batch]
-    [--hasm learned] [--size WxH] [--parallel-hands]
+    [--hasm learned] [--size WxH] [--serial-hands]
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ def main() -> int:
                         help="the live app's configuration (default) or process's")
     parser.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto")
     parser.add_argument("--size", help="resize every frame to WxH, e.g. 1920x1080")
-    parser.add_argument("--parallel-hands", action="store_true",
-                        help="the two hands at once, one engine thread per network (the "
-                             "default runs them one after the other, two threads each)")
+    parser.add_argument("--serial-hands", action="store_true",
+                        help="the two hands one after the other, SHPE with two threads (the "
+                             "default runs them at once, one SHPE thread each)")
     parser.add_argument("--smoothing", choices=[s.value for s in Smoothing], default="one_euro")
     args = parser.parse_args()
     if not args.clip.is_file():
@@ -103,11 +103,9 @@ def main() -> int:
     app = App.LIVE if args.defaults == "live" else App.BATCH
     config = default_config(app, InputKind.VIDEO).with_backends(
         None if args.hasm == "auto" else HasmKind(args.hasm), None)
-    if args.parallel_hands:
-        config = dataclasses.replace(
-            config, parallel_hands=True,
-            hasm=dataclasses.replace(config.hasm, cpu_threads=1),
-            shpe=dataclasses.replace(config.shpe, cpu_threads=1))
+    if args.serial_hands:
+        config = dataclasses.replace(config, parallel_hands=False,
+                                     shpe=dataclasses.replace(config.shpe, cpu_threads=2))
     smoothing = Smoothing(args.smoothing)
     global SIZE
     if args.size:

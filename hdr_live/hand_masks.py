@@ -266,7 +266,7 @@ class HandMasks:
         if not self._present[k // 2]:
             return None
         on = self._scores[k] > self._threshold
-        inside = self._grid_inside_frame()
+        inside = self._grid_inside
         if inside is not None:
             on &= inside
         ys = np.flatnonzero(on.any(axis=1))
@@ -296,7 +296,7 @@ class HandMasks:
         if not self._present[k // 2]:
             return 0.0
         on = self._scores[k] > self._threshold
-        inside = self._grid_inside_frame()
+        inside = self._grid_inside
         if inside is not None:
             on &= inside
         if box is not None:
@@ -323,9 +323,6 @@ class HandMasks:
         inside = _in_rect(self._grid_to_frame, w, h, (-0.5, -0.5),
                           (self.width - 0.5, self.height - 0.5))
         return None if inside.all() else inside
-
-    def _grid_inside_frame(self) -> np.ndarray | None:
-        return self._grid_inside
 
     def _inside_frame(self, crop_to_frame: np.ndarray, size_px: int) -> np.ndarray | None:
         """(S, S) bool: crop pixels whose frame pixel lies in the frame (None: all do)."""

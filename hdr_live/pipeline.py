@@ -205,9 +205,10 @@ class HdrPipeline:
         done = self._per_hand(lambda side, shpe: self._hand(frame, hasm_out, side, shpe))
         self._previous = poses = done.map(lambda _, d: d.pose)
         crops = done.map(lambda _, d: d.crop)
-        # each stage's time is the slower hand's (the two run at the same time)
-        hdrm_ms = max((d.hdrm_ms for _, d in done.items()), default=0.0)
-        shpe_ms = max((d.shpe_ms for _, d in done.items()), default=0.0)
+        # with the two hands at once a stage's time is the slower hand's, else their sum
+        total = sum if self._helper is None else (lambda v: max(v, default=0.0))
+        hdrm_ms = total([d.hdrm_ms for _, d in done.items()])
+        shpe_ms = total([d.shpe_ms for _, d in done.items()])
         timings = StageTimings(prepared.prepare_ms + 1e3 * (t1 - t0), hdrm_ms, shpe_ms)
         return FrameResult(frame, masks, crops, poses, timings)
 
