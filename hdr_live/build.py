@@ -38,7 +38,6 @@ _log = logging.getLogger(__name__)
 TRACKING_MATCH_DIST = 0.5
 
 
-
 def build_pipeline(config: PipelineConfig) -> StagedPipeline:
     """The pipeline ``config`` describes.
 

@@ -11,11 +11,13 @@ CPU every application runs the same learned pipeline: the learned HASM in tracki
 full-frame detector on a budget, :mod:`hdr_live.stages.hasm.budget`; its masks kept on its own
 region grid), the inpainting HDRM, one SHPE pass per hand with a prior, the two hands at once,
 and the pipelined runtime (HASM's detector of frame t+1 beside the rest of frame t). The
-applications differ only in what they are fed:
+applications differ in:
 
-- ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): files and stills.
+- ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): files and stills, inpainted
+  at full resolution.
 - the live window (:attr:`App.LIVE`): a camera; it inpaints at half resolution
-  (:data:`LIVE_INPAINT_SCALE`), and on CUDA it runs HDRNet as its HDRM (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
+  (:data:`LIVE_INPAINT_SCALE`), and on CUDA it runs HDRNet as its HDRM
+  (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
   frame-skipping detector on a shrunk frame (:data:`LIVE_BASELINE_DETECTOR`).
 """
 

@@ -89,11 +89,7 @@ class HandMasks:
         for name, mask in zip(names, masks):
             check_array(mask, f"HandMasks.{name}", right_amodal.shape, np.bool_)
         self._frame: tuple[np.ndarray, ...] | None = masks
-        self._scores: np.ndarray | None = None
         self._scores_hwc: np.ndarray | None = None
-        self._grid_to_frame = np.eye(2, 3)
-        self._threshold = 0.5
-        self._present = (True, True)
         self.height, self.width = (int(v) for v in right_amodal.shape)
 
     @classmethod
@@ -116,15 +112,24 @@ class HandMasks:
             raise ValueError(f"scores must be (4, h, w) float32, got {scores.shape} {scores.dtype}")
         self = cls.__new__(cls)
         self._frame = None
-        self._scores = np.ascontiguousarray(scores)
         # (h, w, 4): one 4-channel warp evaluates all four planes at once
-        self._scores_hwc = np.ascontiguousarray(np.moveaxis(self._scores, 0, -1))
+        self._scores_hwc = np.ascontiguousarray(np.moveaxis(scores, 0, -1))
         self._grid_to_frame = np.asarray(grid_to_frame, dtype=np.float64)
         self._frame_to_grid = invert_affine(self._grid_to_frame)
         self._threshold = float(threshold)
         self._present = (bool(present[0]), bool(present[1]))
         self.height, self.width = int(height), int(width)
         return self
+
+    def with_present(self, present: tuple[bool, bool]) -> HandMasks:
+        """These scored masks with (right, left) presence ``present`` (the arrays are shared)."""
+        if self._frame is not None:
+            raise ValueError("with_present needs scored masks")
+        out = HandMasks.__new__(HandMasks)
+        out.__dict__.update(self.__dict__)
+        out.__dict__.pop("_frame_masks", None)  # a raster made with the old presence
+        out._present = (bool(present[0]), bool(present[1]))
+        return out
 
     @staticmethod
     def empty(height: int, width: int) -> HandMasks:
@@ -173,7 +178,7 @@ class HandMasks:
     @property
     def is_scored(self) -> bool:
         """Scored (HASM's grid) rather than binary frame-sized masks."""
-        return self._scores is not None
+        return self._scores_hwc is not None
 
     def has(self, side: Side) -> bool:
         """Whether ``side`` has any amodal pixel inside the frame."""
@@ -265,7 +270,7 @@ class HandMasks:
             return box_from_mask(self._frame[k])
         if not self._present[k // 2]:
             return None
-        on = self._scores[k] > self._threshold
+        on = self._scores_hwc[..., k] > self._threshold
         inside = self._grid_inside
         if inside is not None:
             on &= inside
@@ -295,7 +300,7 @@ class HandMasks:
             return float(m.sum())
         if not self._present[k // 2]:
             return 0.0
-        on = self._scores[k] > self._threshold
+        on = self._scores_hwc[..., k] > self._threshold
         inside = self._grid_inside
         if inside is not None:
             on &= inside
@@ -319,7 +324,7 @@ class HandMasks:
     @functools.cached_property
     def _grid_inside(self) -> np.ndarray | None:
         """(h, w) bool: HASM-grid pixels whose centre lies in the frame (None: all do)."""
-        h, w = self._scores.shape[1:]
+        h, w = self._scores_hwc.shape[:2]
         inside = _in_rect(self._grid_to_frame, w, h, (-0.5, -0.5),
                           (self.width - 0.5, self.height - 0.5))
         return None if inside.all() else inside

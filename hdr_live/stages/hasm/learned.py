@@ -168,8 +168,7 @@ def region_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: H
                   if joints is None else
                   amodal_area_near_prior(masks, side, joints) < options.min_primed_area)
         present.append(not absent)
-    return HandMasks.from_scores(probs, to_frame, frame.height, frame.width, spec.threshold,
-                                 (present[0], present[1]))
+    return masks.with_present((present[0], present[1]))
 
 
 def predict_masks(net: MaskNet, spec, frame: Frame, prior: Hands[np.ndarray],
@@ -240,7 +239,8 @@ class LearnedHasm:
 def load_mask_net(weights_path: Path, prefer_onnx: bool = True, threads: int = 2):
     """(net callable, spec) from a HASM checkpoint: ONNX Runtime when the checkpoint's ONNX twin
     (``.onnx`` beside it, sha256 recorded in the metadata as ``onnx_sha256``) is present and
-    ``prefer_onnx`` (with ``threads`` intra-op threads), else eager PyTorch. ONNX Runtime is preferred because it is the faster
+    ``prefer_onnx`` (with ``threads`` intra-op threads), else eager PyTorch. ONNX Runtime is
+    preferred because it is the faster
     engine on the CPU (docs/benchmarks.md); it agrees with PyTorch to 1e-4
     (tests/stages/hasm/test_hasm_learned.py).
 
