@@ -21,13 +21,13 @@ import cv2
 import numpy as np
 
 from hdr_live.joints import Side
-from training.synth.articulation import HandArticulation
+from hdr_live.hand_model.articulation import HandArticulation
 from training.synth.backgrounds import room_with_torso
 from training.synth.camera import Camera
 from training.synth.hand_mesh import HandMesh, build_hand_mesh
 from training.synth.render import compose, downsample, nearest_owner, render_layers
 from training.synth.shading import Lights
-from training.synth.skeleton import HandShape
+from hdr_live.hand_model.skeleton import HandShape
 from training.synth.skin import SkinMaterial, Sleeve, linear_to_srgb, sleeve_inflation, srgb_to_linear
 from training.synth.skinning import Placement, PosedHand, facing_rotation, pose_hand
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from hdr_live.joints import BONES, Joint, Side
-from training.synth.articulation import ANGLE_HIGH, ANGLE_LOW, HandArticulation, forward_kinematics
+from hdr_live.hand_model.articulation import ANGLE_HIGH, ANGLE_LOW, HandArticulation, forward_kinematics
 from training.synth.camera import Camera
 from training.synth.mesh_bank import person_mesh
 from training.synth.pose_prior import Gesture, sample_articulation
-from training.synth.skeleton import HandShape, rest_skeleton
+from hdr_live.hand_model.skeleton import HandShape, rest_skeleton
 from training.synth.skinning import Placement, facing_rotation, pose_hand
 
 SEED = 11

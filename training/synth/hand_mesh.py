@@ -1,6 +1,6 @@
 """Mesh the rest-pose hand SDF (marching cubes) and attach skinning weights and surface coordinates.
 
-The mesh is built once per :class:`~training.synth.skeleton.HandShape` and posed many times by
+The mesh is built once per :class:`~hdr_live.hand_model.skeleton.HandShape` and posed many times by
 linear-blend skinning (:mod:`training.synth.skinning`).
 """
 
@@ -14,10 +14,10 @@ from scipy.ndimage import zoom
 from skimage import measure
 
 from hdr_live.joints import FINGERS
-from training.synth.articulation import FOREARM_BONE, NUM_BONES, ROOT_BONE, finger_bone
+from hdr_live.hand_model.articulation import FOREARM_BONE, NUM_BONES, ROOT_BONE, finger_bone
 from training.synth.hand_sdf import FOREARM_LENGTH_M, hand_fields, segment_radii
 from training.synth.noise import fractal_noise_3d
-from training.synth.skeleton import HandShape, RestSkeleton, rest_skeleton
+from hdr_live.hand_model.skeleton import HandShape, RestSkeleton, rest_skeleton
 
 #: Marching-cubes voxel size (metres) and the number of triangles kept after decimation.
 VOXEL_M = 0.0018
@@ -78,7 +78,7 @@ class HandMesh:
         normals: (V, 3) float64 unit outward normals at rest.
         triangles: (F, 3) int32 vertex indices, counter-clockwise seen from outside.
         weights: (V, 17) float32 skinning weights (rows sum to 1), bones per
-            :mod:`training.synth.articulation`.
+            :mod:`hdr_live.hand_model.articulation`.
         coords: per-vertex :class:`SurfaceCoords`.
     """
 

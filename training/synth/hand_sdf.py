@@ -3,7 +3,7 @@
 The hand is a smooth union (Quilez' polynomial smin) of: a rounded palm slab with thenar and
 hypothenar pads, an elliptical forearm, and round-cone phalanges. The smooth union between the
 palm and the fingers makes the webbing between finger bases. All in the hand frame of
-:mod:`training.synth.skeleton`, metres, unit global scale.
+:mod:`hdr_live.hand_model.skeleton`, metres, unit global scale.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 
 from hdr_live.joints import FINGERS
 from training.synth import sdf
-from training.synth.articulation import rot_z
-from training.synth.skeleton import HandShape, RestSkeleton
+from hdr_live.hand_model.articulation import rot_z
+from hdr_live.hand_model.skeleton import HandShape, RestSkeleton
 
 #: Palm outline in the hand frame xy (before palm width/length factors), metres.
 PALM_OUTLINE_M = np.array(

@@ -15,7 +15,7 @@ import numpy as np
 import open3d as o3d
 
 from hdr_live.joints import Joint, Side
-from training.synth.articulation import HandArticulation
+from hdr_live.hand_model.articulation import HandArticulation
 from training.synth.hand_mesh import HandMesh
 from training.synth.pose_prior import Gesture, sample_articulation
 from training.synth.skin import Sleeve, sleeve_inflation

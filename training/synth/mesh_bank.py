@@ -13,7 +13,7 @@ import multiprocessing as mp
 import numpy as np
 
 from training.synth.hand_mesh import HandMesh, build_hand_mesh
-from training.synth.skeleton import HandShape
+from hdr_live.hand_model.skeleton import HandShape
 
 #: Per-process memo of built meshes, keyed by the (frozen, hashable) shape. Forked worker
 #: processes inherit what the parent built (see :func:`preload`).

@@ -1,6 +1,6 @@
 """Sampling plausible hand articulations: canonical grasps/gestures plus noise, inside the limits.
 
-Angles follow :mod:`training.synth.articulation` (degrees, per finger
+Angles follow :mod:`hdr_live.hand_model.articulation` (degrees, per finger
 ``[base_flex, base_abd, mid_flex, dist_flex]``, thumb first).
 """
 
@@ -10,7 +10,7 @@ import enum
 
 import numpy as np
 
-from training.synth.articulation import ANGLE_HIGH, ANGLE_LOW, WRIST_HIGH, WRIST_LOW, HandArticulation
+from hdr_live.hand_model.articulation import ANGLE_HIGH, ANGLE_LOW, WRIST_HIGH, WRIST_LOW, HandArticulation
 
 _SPREAD = np.array([0.0, -8.0, 0.0, 6.0, 12.0])
 _OPEN = np.array([0.0, 0.0, 0.0, 0.0])

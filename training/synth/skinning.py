@@ -1,7 +1,7 @@
 """Pose a :class:`~training.synth.hand_mesh.HandMesh` into the camera frame.
 
 Linear-blend skinning (Magnenat-Thalmann et al. 1988; the "LBS" of MANO, Romero et al. 2017,
-eq. 2) with the bones of :mod:`training.synth.articulation`, then global scale, the left/right
+eq. 2) with the bones of :mod:`hdr_live.hand_model.articulation`, then global scale, the left/right
 mirror and a rigid placement. Camera axes: x right, y down, z forward, metres.
 """
 
@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from hdr_live.joints import Side
-from training.synth.articulation import HandArticulation, forward_kinematics
+from hdr_live.hand_model.articulation import HandArticulation, forward_kinematics
 from training.synth.hand_mesh import HandMesh
 
 #: Mirror of the hand frame that turns the right hand into the left one.

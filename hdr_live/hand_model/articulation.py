@@ -17,7 +17,7 @@ import dataclasses
 import numpy as np
 
 from hdr_live.joints import FINGERS, NUM_JOINTS
-from training.synth.skeleton import RestSkeleton
+from hdr_live.hand_model.skeleton import RestSkeleton
 
 #: Bone indices used for skinning: 0 palm (root), 1 forearm, 2 + 3*finger + segment.
 NUM_BONES = 17
@@ -133,7 +133,7 @@ def forward_kinematics(rest: RestSkeleton, art: HandArticulation) -> PosedSkelet
     The palm (root bone) stays fixed in the hand frame; the forearm turns about the wrist.
 
     Args:
-        rest: the rest skeleton (see :mod:`training.synth.skeleton`).
+        rest: the rest skeleton (see :mod:`hdr_live.hand_model.skeleton`).
         art: joint angles; they are used as given (clip with ``art.clipped()`` first).
 
     Returns:

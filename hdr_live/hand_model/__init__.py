@@ -1,0 +1,7 @@
+"""A MANO-free parametric hand: rest skeleton and shape variation (:mod:`.skeleton`), joint
+angles, anatomical limits and forward kinematics (:mod:`.articulation`).
+
+The synthetic data engine (``training/synth``) builds its hands from this model; the 3D stage
+(lifting and test-time fitting) fits it to the evidence of a frame. Right-hand frame; a left
+hand is its mirror (x → −x).
+"""
