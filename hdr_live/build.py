@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hdr_live.accel.device import Device
 from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig, ShpeKind
+from hdr_live.config import ThreeDConfig
 from hdr_live.pipeline import HdrPipeline, MediaPipePipeline, StagedPipeline
 from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
 from hdr_live.stages.hasm.budget import DetectBudget
@@ -56,7 +57,30 @@ def build_pipeline(config: PipelineConfig) -> StagedPipeline:
         tracks=config.input_kind.tracks,
         consistency=CropConsistency(config.crop_consistency) if use_flow else None,
         second_shpe=build_shpe(config) if config.parallel_hands else None,
+        threed=build_threed(config.threed, config.input_kind.tracks),
     )
+
+
+def build_threed(threed: ThreeDConfig | None, tracks: bool):
+    """The 3D stage (:class:`hdr_live.threed.stage.ThreeD`) of ``threed``, or None when it is
+    off or does nothing (neither lifting nor fitting).
+
+    Raises:
+        hdr_live.weights.WeightsError: the lifting network's files are missing or corrupt.
+    """
+    if threed is None or not (threed.lift or threed.fit):
+        return None
+    from hdr_live.fitting.fitter import HandFitter
+    from hdr_live.fitting.options import FitOptions
+    from hdr_live.lift.lifter import Lifter
+    from hdr_live.threed.stage import ThreeD
+
+    lifter = Lifter.load(threed.lift_weights) if threed.lift else None
+    fitter = (HandFitter(FitOptions(iterations=threed.fit_iterations,
+                                    max_hidden_s=threed.max_hidden_s)) if threed.fit else None)
+    return ThreeD(lifter, fitter, threed.focal_px, tracks=tracks,
+                  infer_hidden=threed.infer_hidden, max_hidden_s=threed.max_hidden_s,
+                  principal_px=threed.principal_px)
 
 
 def build_shpe(config: PipelineConfig) -> Shpe:

@@ -36,6 +36,7 @@ from hdr_live.weights import WEIGHTS_DIR
 DEFAULT_HASM_WEIGHTS = WEIGHTS_DIR / "hasm_mitb0.safetensors"
 DEFAULT_HDRM_WEIGHTS = WEIGHTS_DIR / "hdrm_hdrnet.safetensors"
 DEFAULT_SHPE_DETNET_WEIGHTS = WEIGHTS_DIR / "shpe_synth_detnet.safetensors"
+DEFAULT_LIFT_WEIGHTS = WEIGHTS_DIR / "lift_psjnet.safetensors"
 
 
 class Mode(str, enum.Enum):
@@ -196,6 +197,43 @@ class ShpeConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ThreeDConfig:
+    """The 3D stage after SHPE (:mod:`hdr_live.threed`): lifting, then model fitting.
+
+    Attributes:
+        lift: run the occlusion-robust lifting network (PSJNet + EN, Ishii et al.) per hand.
+        lift_weights: its weight file (``.json`` metadata and ``.onnx`` beside it).
+        fit: fit the parametric hand model (:mod:`hdr_live.hand_model`) to each frame's
+            evidence, both hands in one camera frame (``HandPose.joints_cam_m``).
+        fit_iterations: Levenberg–Marquardt iterations per hand and frame (bounded: the
+            fitter's cost per frame grows with it).
+        focal_px: the camera's focal length in pixels; None = the guess
+            :func:`hdr_live.threed.camera.focal_guess_px` (``max(H, W)``).
+        principal_px: the camera's principal point (cx, cy) in pixels; None = the image
+            centre.
+        infer_hidden: a tracked hand that becomes wholly hidden keeps a fitted estimate,
+            flagged ``inferred``, for up to ``max_hidden_s`` (sequences only).
+        max_hidden_s: how long a hidden hand is inferred before it is dropped, seconds.
+    """
+
+    lift: bool = True
+    lift_weights: Path = DEFAULT_LIFT_WEIGHTS
+    fit: bool = True
+    fit_iterations: int = 20
+    focal_px: float | None = None
+    principal_px: tuple[float, float] | None = None
+    infer_hidden: bool = True
+    max_hidden_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.focal_px is not None and not self.focal_px > 0:
+            raise ValueError(f"ThreeDConfig.focal_px must be positive, got {self.focal_px}")
+        if self.fit_iterations < 1:
+            raise ValueError("ThreeDConfig.fit_iterations must be at least 1, "
+                             f"got {self.fit_iterations}")
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineConfig:
     """Everything that decides how frames become results (see the module docstring).
 
@@ -212,6 +250,7 @@ class PipelineConfig:
             SHPE (:mod:`hdr_live.temporal.flow`), or None for off; only for tracked input.
         parallel_hands: the two hands' HDRM and SHPE run at the same time.
         pipelined: a runtime runs HASM's detector of frame t+1 while frame t finishes.
+        threed: the 3D stage (lifting and model fitting), or None for off.
     """
 
     mode: Mode = Mode.HDR
@@ -225,6 +264,7 @@ class PipelineConfig:
     crop_consistency: FlowOptions | None = None
     parallel_hands: bool = True
     pipelined: bool = True
+    threed: ThreeDConfig | None = None  # TEMPORARY-UNTIL-3D-LANDS ThreeDConfig()
 
     @property
     def uses_learned_network(self) -> bool:
@@ -257,6 +297,11 @@ LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640,
                                             detect_every=3, detect_max_motion=10.0)
 
 
+#: The live app's model fit: a few Levenberg–Marquardt iterations per hand and frame, warm
+#: started from the previous frame's fit (``process`` runs :attr:`ThreeDConfig.fit_iterations`).
+LIVE_FIT_ITERATIONS = 6
+
+
 def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> PipelineConfig:
     """The defaults of ``app`` for ``input_kind`` on ``device`` (see the module docstring)."""
     live = app is App.LIVE
@@ -267,6 +312,7 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
                         HdrmKind.BASELINE,
                         inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
+        threed=None,  # TEMPORARY-UNTIL-3D-LANDS ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS) if live else ThreeDConfig(),
     )
 
 
@@ -282,6 +328,8 @@ class StageChoices:
         device: the device preference (resolved only when a learned network runs, so a
             baseline-only pipeline never imports PyTorch).
         tensorrt: compile learned networks with torch-tensorrt (CUDA only).
+        focal_px: the camera's focal length in pixels, or None for the guess.
+        threed: run the 3D stage (lifting, model fitting).
     """
 
     mode: Mode = Mode.HDR
@@ -291,6 +339,8 @@ class StageChoices:
     shpe: ShpeKind = ShpeKind.MEDIAPIPE
     device: DevicePreference = DevicePreference.AUTO
     tensorrt: bool = False
+    focal_px: float | None = None
+    threed: bool = True
 
 
 def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> PipelineConfig:
@@ -307,6 +357,11 @@ def config_for(choices: StageChoices, app: App, input_kind: InputKind) -> Pipeli
     config = dataclasses.replace(config, mode=choices.mode, mirrored=choices.mirrored,
                                  tensorrt=choices.tensorrt,
                                  shpe=dataclasses.replace(config.shpe, backend=choices.shpe))
+    if not choices.threed or config.threed is None:
+        config = dataclasses.replace(config, threed=None)
+    else:
+        config = dataclasses.replace(
+            config, threed=dataclasses.replace(config.threed, focal_px=choices.focal_px))
     explicit_cuda = choices.device is DevicePreference.CUDA  # an error without CUDA, always
     if app is App.BATCH and (config.uses_learned_network or explicit_cuda):
         config = dataclasses.replace(config, device=resolve_device(choices.device))

@@ -1,7 +1,11 @@
 """2D evaluation against ``*.gt.json`` ground truth (format: ``../shared/real/README.md``).
 
 Metrics per annotated hand: 2D EPE (mean end-point error, pixels, over annotated joints), whether
-the hand was found, left/right swaps, and MPJPE (mm, wrist-aligned) where 3D ground truth exists.
+the hand was found, left/right swaps, and MPJPE (mm, wrist-aligned) where 3D ground truth exists:
+of the pipeline's 3D output (the fitted hand model's ``joints_cam_m`` when the 3D stage ran,
+else SHPE's wrist-relative joints), and beside it of SHPE's own joints and of the lifted pose.
+Per image with both hands' 3D ground truth: MRRPE (mm), the error of the right-wrist→left-wrist
+vector in the camera frame (InterHand2.6M's definition), which needs ``joints_cam_m``.
 """
 
 from __future__ import annotations
@@ -28,11 +32,16 @@ class GroundTruth:
         joints_px: per side (21, 2) float64 frame pixels, NaN where a joint has no annotation;
             None for a hand without any annotation.
         joints_cam_mm: per side (21, 3) float64 camera-frame millimetres (NaN as above), or None.
+        focal_px: the camera's focal length in pixels (``camera_intrinsics`` fx, fy averaged),
+            or None when the file has none.
+        principal_px: (cx, cy) the camera's principal point in pixels, or None.
     """
 
     image_path: Path
     joints_px: Hands[np.ndarray]
     joints_cam_mm: Hands[np.ndarray]
+    focal_px: float | None = None
+    principal_px: tuple[float, float] | None = None
 
 
 _HAND_KEYS = {"left": 2, "right": 2, "left_3d_cam_mm": 3, "right_3d_cam_mm": 3}
@@ -100,22 +109,38 @@ def _hand_arrays(path: Path, data: dict) -> dict[str, np.ndarray | None]:
     return arrays
 
 
+def _intrinsics(path: Path, data: dict) -> tuple[float | None, tuple[float, float] | None]:
+    value = data.get("camera_intrinsics")
+    if value is None:
+        return None, None
+    keys = ("fx", "fy", "cx", "cy")
+    if not (isinstance(value, dict) and all(_is_number(value.get(k)) for k in keys)
+            and value["fx"] > 0 and value["fy"] > 0):
+        raise InputError(f"ground truth {path}: 'camera_intrinsics' must hold positive fx, fy "
+                         "and finite cx, cy")
+    return (float(value["fx"]) + float(value["fy"])) / 2.0, (float(value["cx"]),
+                                                             float(value["cy"]))
+
+
 def load_ground_truth(path: Path) -> GroundTruth:
     """Read and check one ``*.gt.json`` and find its image beside it.
 
     Every hand entry (``left``, ``right``, ``left_3d_cam_mm``, ``right_3d_cam_mm``) must be
-    null or 21 joints, each null or 2 (pixels) or 3 (millimetres) finite numbers.
+    null or 21 joints, each null or 2 (pixels) or 3 (millimetres) finite numbers; an optional
+    ``camera_intrinsics`` holds ``fx, fy, cx, cy`` in pixels.
 
     Raises:
         InputError: unreadable or invalid JSON, a hand entry of the wrong shape or with a
-            non-finite or non-numeric value, or no image beside it (the file is named).
+            non-finite or non-numeric value, invalid intrinsics, or no image beside it (the
+            file is named).
     """
     data = _read_json_object(path)
     image = _image_beside(path, data)
     a = _hand_arrays(path, data)
     px = Hands(left=a["left"], right=a["right"])
     mm = Hands(left=a["left_3d_cam_mm"], right=a["right_3d_cam_mm"])
-    return GroundTruth(image, px, mm)
+    focal, principal = _intrinsics(path, data)
+    return GroundTruth(image, px, mm, focal, principal)
 
 
 def epe_px(pred_px: np.ndarray, gt_px: np.ndarray) -> float:
@@ -166,8 +191,12 @@ class HandEval:
         side: the annotated hand.
         found: the pipeline returned a hand of this side.
         epe_px: 2D EPE in pixels (NaN when not found).
-        mpjpe_mm: wrist-aligned MPJPE in mm (NaN when not found or no 3D ground truth).
+        mpjpe_mm: wrist-aligned MPJPE in mm of the pipeline's 3D output (the fitted
+            ``joints_cam_m`` when present, else ``joints_rel_m``; NaN when not found or no 3D
+            ground truth).
         swapped: the hand was returned under the other side's label.
+        mpjpe_shpe_mm: the same for SHPE's wrist-relative joints (``joints_rel_m``).
+        mpjpe_lifted_mm: the same for the lifted pose (NaN without one).
     """
 
     side: Side
@@ -175,6 +204,34 @@ class HandEval:
     epe_px: float
     mpjpe_mm: float
     swapped: bool
+    mpjpe_shpe_mm: float = float("nan")
+    mpjpe_lifted_mm: float = float("nan")
+
+
+def output_rel_m(pose: HandPose) -> np.ndarray:
+    """(21, 3) wrist-relative metres of a pose's 3D output: the fitted ``joints_cam_m`` minus
+    its wrist when the 3D stage ran, else ``joints_rel_m``."""
+    if pose.joints_cam_m is not None:
+        return pose.joints_cam_m - pose.joints_cam_m[0]
+    return pose.joints_rel_m
+
+
+def mrrpe_mm(poses: Hands[HandPose], gt: GroundTruth) -> float:
+    """MRRPE in millimetres: ``‖(l̂_0 − r̂_0) − (l_0 − r_0)‖`` for the wrists (joint 0) of the
+    left and right hands in the camera frame (InterHand2.6M's mean relative-root position
+    error).
+
+    Returns:
+        The error, or NaN unless both hands have camera-frame 3D ground truth at the wrist and
+        a fitted ``joints_cam_m``.
+    """
+    preds = [poses.get(s) for s in (Side.LEFT, Side.RIGHT)]
+    gts = [gt.joints_cam_mm.get(s) for s in (Side.LEFT, Side.RIGHT)]
+    if any(p is None or p.joints_cam_m is None for p in preds) or any(
+            g is None or not np.isfinite(g[0]).all() for g in gts):
+        return float("nan")
+    pred_vec = 1000.0 * (preds[0].joints_cam_m[0] - preds[1].joints_cam_m[0])
+    return float(np.linalg.norm(pred_vec - (gts[0][0] - gts[1][0])))
 
 
 def evaluate_hands(poses: Hands[HandPose], gt: GroundTruth) -> list[HandEval]:
@@ -193,25 +250,33 @@ def evaluate_hands(poses: Hands[HandPose], gt: GroundTruth) -> list[HandEval]:
             to_own = epe_px(other.joints_px, gt_other) if gt_other is not None else np.inf
             swapped = bool(to_here < to_own and to_here < own_err)
         mm = gt.joints_cam_mm.get(side)
+        scored = pred is not None and mm is not None
+        nan = float("nan")
+        lifted = None if pred is None else pred.lifted_rel_m
         out.append(
             HandEval(
                 side=side,
                 found=pred is not None,
-                epe_px=float(own_err) if pred is not None else float("nan"),
-                mpjpe_mm=mpjpe_mm(pred.joints_rel_m, mm)
-                if pred is not None and mm is not None
-                else float("nan"),
+                epe_px=float(own_err) if pred is not None else nan,
+                mpjpe_mm=mpjpe_mm(output_rel_m(pred), mm) if scored else nan,
                 swapped=swapped,
+                mpjpe_shpe_mm=mpjpe_mm(pred.joints_rel_m, mm) if scored else nan,
+                mpjpe_lifted_mm=(mpjpe_mm(lifted, mm) if scored and lifted is not None
+                                 else nan),
             )
         )
     return out
 
 
-def evaluate_image(pipeline: Pipeline, gt: GroundTruth) -> list[HandEval]:
-    """Run ``pipeline`` on the annotated image (as a fresh sequence) and evaluate it."""
+def evaluate_image(pipeline: Pipeline, gt: GroundTruth) -> tuple[list[HandEval], float]:
+    """Run ``pipeline`` on the annotated image (as a fresh sequence) and evaluate it.
+
+    Returns:
+        The per-hand evaluations and the image's MRRPE in mm (NaN, see :func:`mrrpe_mm`).
+    """
     pipeline.reset()
     result = pipeline.process(Frame(read_image(gt.image_path), 0, 0.0))
-    return evaluate_hands(result.poses, gt)
+    return evaluate_hands(result.poses, gt), mrrpe_mm(result.poses, gt)
 
 
 def find_ground_truth(folder: Path) -> list[Path]:

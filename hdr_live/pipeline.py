@@ -1,4 +1,4 @@
-"""Frame in, result out: HASM → HDRM → SHPE (HDR paper Fig. 2). No threads, no UI.
+"""Frame in, result out: HASM → HDRM → SHPE (HDR paper Fig. 2) → 3D. No threads, no UI.
 
 Two pipelines share the :class:`Pipeline` interface:
 - :class:`HdrPipeline`: the HDR framework with swappable stage backends.
@@ -16,7 +16,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from hdr_live.types import (
     HasmOutput,
     StageTimings,
 )
+
+if TYPE_CHECKING:  # the 3D stage's modules load only when a pipeline has one
+    from hdr_live.threed.stage import ThreeD
 
 T = TypeVar("T")
 
@@ -136,10 +139,15 @@ class _HandDone:
     pose: HandPose | None
     hdrm_ms: float
     shpe_ms: float
+    lift_ms: float
 
 
 class HdrPipeline:
-    """HASM → HDRM → SHPE with the previous frame's poses fed back to HASM as its prior.
+    """HASM → HDRM → SHPE → 3D with the previous frame's poses fed back to HASM as its prior.
+
+    The 3D stage (:mod:`hdr_live.threed`) lifts each posed hand beside its SHPE, then fits the
+    hand model to both; the hands it infers while hidden are outputs only: HASM's prior is the
+    poses the networks saw.
 
     With ``second_shpe`` the two hands' HDRM (+ crop consistency) and SHPE run at the same time,
     the left hand on a helper thread with its own estimator (TFLite, OpenCV and the flow release
@@ -156,6 +164,7 @@ class HdrPipeline:
         tracks: bool = True,
         consistency: CropConsistency | None = None,
         second_shpe: Shpe | None = None,
+        threed: ThreeD | None = None,
     ) -> None:
         """Args:
             hasm, hdrm, shpe: the three stages.
@@ -165,6 +174,7 @@ class HdrPipeline:
             consistency: optical-flow consistency of the restored crops, or None.
             second_shpe: a second estimator for the left hand on a helper thread (both hands
                 at once), or None (one after the other).
+            threed: the 3D stage (lifting, model fitting), or None.
         """
         self.hasm, self.hdrm, self.shpe, self.shpe_config = hasm, hdrm, shpe, shpe_config
         self.tracks = tracks
@@ -175,9 +185,12 @@ class HdrPipeline:
             else ThreadPoolExecutor(1, thread_name_prefix="hdr-live-left-hand")
         )
         self._consistency = consistency
+        self._threed = threed
         self._previous: Hands[HandPose] = Hands()
         flow = ", crop flow consistency" if consistency is not None else ""
-        self.description = f"hdr (HASM {hasm.name}, HDRM {hdrm.name}{flow}, SHPE {shpe.name})"
+        three = f", 3D {threed.name}" if threed is not None else ""
+        self.description = (f"hdr (HASM {hasm.name}, HDRM {hdrm.name}{flow}, SHPE {shpe.name}"
+                            f"{three})")
 
     def process(self, frame: Frame) -> FrameResult:
         """Run the three stages on one frame; see the module docstring."""
@@ -205,15 +218,22 @@ class HdrPipeline:
         done = self._per_hand(lambda side, shpe: self._hand(frame, hasm_out, side, shpe))
         self._previous = poses = done.map(lambda _, d: d.pose)
         crops = done.map(lambda _, d: d.crop)
+        t2 = time.perf_counter()
+        if self._threed is not None:
+            poses = self._threed.fit(frame, masks, poses)
+        fit_ms = 1e3 * (time.perf_counter() - t2)
         # with the two hands at once a stage's time is the slower hand's, else their sum
         total = sum if self._helper is None else (lambda v: max(v, default=0.0))
         hdrm_ms = total([d.hdrm_ms for _, d in done.items()])
         shpe_ms = total([d.shpe_ms for _, d in done.items()])
-        timings = StageTimings(prepared.prepare_ms + 1e3 * (t1 - t0), hdrm_ms, shpe_ms)
-        return FrameResult(frame, masks, crops, poses, timings)
+        lift_ms = total([d.lift_ms for _, d in done.items()])
+        timings = StageTimings(prepared.prepare_ms + 1e3 * (t1 - t0), hdrm_ms, shpe_ms,
+                               threed_ms=lift_ms + fit_ms)
+        focal = None if self._threed is None else self._threed.intrinsics(frame).focal_px
+        return FrameResult(frame, masks, crops, poses, timings, focal)
 
     def _hand(self, frame: Frame, hasm_out: HasmOutput, side: Side, shpe: Shpe) -> _HandDone:
-        """HDRM and SHPE of one hand (touches no shared state but its own SHPE)."""
+        """HDRM, SHPE and lifting of one hand (touches no shared state but its own SHPE)."""
         t0 = time.perf_counter()
         crop = self._crop(frame, hasm_out, side)
         t1 = time.perf_counter()
@@ -221,7 +241,11 @@ class HdrPipeline:
                      else self.shpe_config.min_pose_score)
         pose = self._estimate(side, crop, hasm_out.prior_joints_px.get(side), hasm_out.masks,
                               shpe, min_score)
-        return _HandDone(crop, pose, 1e3 * (t1 - t0), 1e3 * (time.perf_counter() - t1))
+        t2 = time.perf_counter()
+        if pose is not None and crop is not None and self._threed is not None:
+            pose = self._threed.lift(frame, crop, pose)
+        return _HandDone(crop, pose, 1e3 * (t1 - t0), 1e3 * (t2 - t1),
+                         1e3 * (time.perf_counter() - t2))
 
     def _per_hand(
         self, work: Callable[[Side, Shpe], T | None]
@@ -265,6 +289,8 @@ class HdrPipeline:
         self.hasm.reset()
         if self._consistency is not None:
             self._consistency.reset()
+        if self._threed is not None:
+            self._threed.reset()
 
     def close(self) -> None:
         if self._helper is not None:

@@ -113,7 +113,41 @@ def _pixel_points(joints_px: np.ndarray, height: int, width: int) -> list[tuple[
             if all(math.isfinite(v) for v in p) else None for p in joints_px]
 
 
+def _dashed_line(canvas: np.ndarray, a: tuple[int, int], b: tuple[int, int],
+                 rgb: tuple[int, int, int], width: int, dash_px: int) -> None:
+    """A dashed line from ``a`` to ``b``: dashes and gaps of ``dash_px`` pixels."""
+    p, q = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    length = float(np.linalg.norm(q - p))
+    steps = max(1, int(length // (2 * dash_px)))
+    for k in range(steps):
+        s0, s1 = 2 * k / (2 * steps), (2 * k + 1) / (2 * steps)
+        u, v = p + (q - p) * s0, p + (q - p) * s1
+        cv2.line(canvas, (int(round(u[0])), int(round(u[1]))),
+                 (int(round(v[0])), int(round(v[1]))), rgb, width, cv2.LINE_AA)
+
+
+def _draw_inferred(canvas: np.ndarray, pose: HandPose, style: OverlayStyle) -> None:
+    """A hidden, inferred hand (:attr:`HandPose.inferred`): dashed bones, hollow joints."""
+    rgb = SIDE_RGB[pose.side]
+    pts = _pixel_points(pose.joints_px, *canvas.shape[:2])
+    width = max(1, style.line_px - 1)
+    for a, b in BONES:
+        if pts[a] is not None and pts[b] is not None:
+            _dashed_line(canvas, pts[a], pts[b], rgb, width, max(2, style.scaled(5)))
+    for p in pts:
+        if p is not None:
+            cv2.circle(canvas, p, max(1, style.joint_px - 1), rgb, style.scaled(1), cv2.LINE_AA)
+    if pts[0] is not None:
+        label = f"{pose.side.value} (inferred)"
+        scale = fit_font_scale(label, max(MIN_FONT_SCALE, 0.45 * style.unit), canvas.shape[1])
+        if scale is not None:
+            _put_text(canvas, label, (pts[0][0] + style.scaled(8), pts[0][1]), scale)
+
+
 def _draw_skeleton(canvas: np.ndarray, pose: HandPose, style: OverlayStyle) -> None:
+    if pose.inferred:
+        _draw_inferred(canvas, pose, style)
+        return
     rgb = SIDE_RGB[pose.side]
     pts = _pixel_points(pose.joints_px, *canvas.shape[:2])
     thin = style.scaled(1)
@@ -182,6 +216,8 @@ def _stats_line(result: FrameResult, fps: float | None) -> str:
     if fps is not None:
         stats += f"  {fps:.1f} fps"
     stats += f"  hasm {t.hasm_ms:.0f} hdrm {t.hdrm_ms:.0f} shpe {t.shpe_ms:.0f}"
+    if t.threed_ms > 0:
+        stats += f" 3d {t.threed_ms:.0f}"
     if t.reference_ms:
         stats += f" mediapipe {t.reference_ms:.0f}"
     return stats + " ms"

@@ -236,7 +236,17 @@ class HandPose:
         joints_rel_m: (21, 3) float64 joints in metres, camera axes, relative to the wrist
             (row 0 is zero).
         visible: (21,) bool, True where the joint falls on its own hand's visible mask.
-        score: hand presence confidence in [0, 1].
+        score: hand presence confidence in [0, 1]; for an ``inferred`` hand, the confidence
+            of the estimate, which decays while the hand stays hidden.
+        joints_cam_m: (21, 3) float64 absolute joints in the camera frame, metres (x right,
+            y down, z away), from the hand model fitted to the frame's evidence (the 3D stage,
+            :mod:`hdr_live.threed`); both hands share the frame, so their relative placement
+            holds. None when the 3D stage is off.
+        lifted_rel_m: (21, 3) float64 the occlusion-robust lifted pose (PSJNet + EN, Ishii
+            et al.), metres relative to the wrist, camera axes; None when lifting is off.
+        inferred: the hand is (almost) wholly hidden: no network saw it in this frame, and its
+            joints are the fitted model moved by the temporal model and what evidence remains
+            (``visible`` is False for its hidden joints).
     """
 
     side: Side
@@ -244,11 +254,17 @@ class HandPose:
     joints_rel_m: np.ndarray
     visible: np.ndarray
     score: float
+    joints_cam_m: np.ndarray | None = None
+    lifted_rel_m: np.ndarray | None = None
+    inferred: bool = False
 
     def __post_init__(self) -> None:
         check_array(self.joints_px, "HandPose.joints_px", (NUM_JOINTS, 2), np.float64)
         check_array(self.joints_rel_m, "HandPose.joints_rel_m", (NUM_JOINTS, 3), np.float64)
         check_array(self.visible, "HandPose.visible", (NUM_JOINTS,), np.bool_)
+        for name in ("joints_cam_m", "lifted_rel_m"):
+            if getattr(self, name) is not None:
+                check_array(getattr(self, name), f"HandPose.{name}", (NUM_JOINTS, 3), np.float64)
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"HandPose.score must be in [0, 1], got {self.score}")
 
@@ -260,13 +276,15 @@ class StageTimings:
     ``reference_ms`` is MediaPipe Hands on the full frame in the ``mediapipe`` reference mode.
     When the two hands run at the same time, ``hdrm_ms`` and ``shpe_ms`` are the slower hand's.
     ``hasm_ms`` includes HASM's detector, which a pipelined runtime runs beside the previous
-    frame.
+    frame. ``threed_ms`` is the 3D stage: lifting (the slower hand's, with the hands at once)
+    plus the model fit of both hands.
     """
 
     hasm_ms: float = 0.0
     hdrm_ms: float = 0.0
     shpe_ms: float = 0.0
     reference_ms: float = 0.0
+    threed_ms: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +298,8 @@ class FrameResult:
         crops: the per-hand HDRM crops (empty in ``mediapipe`` mode).
         poses: the per-hand poses.
         timings: per-stage milliseconds.
+        focal_px: the focal length in pixels the 3D stage assumed for ``joints_cam_m`` (given,
+            or guessed from the frame size), None without a 3D stage.
     """
 
     frame: Frame
@@ -287,3 +307,4 @@ class FrameResult:
     crops: Hands[HandCrop]
     poses: Hands[HandPose]
     timings: StageTimings
+    focal_px: float | None = None

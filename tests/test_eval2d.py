@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from support import CLASPED, need_real
-from hdr_live.eval2d import epe_px, evaluate_hands, load_ground_truth, mpjpe_mm
+from hdr_live.eval2d import (epe_px, evaluate_hands, load_ground_truth, mpjpe_mm, mrrpe_mm,
+                            output_rel_m)
 from hdr_live.io.sources import InputError
 from hdr_live.joints import Side
 from hdr_live.types import HandPose, Hands
@@ -99,3 +100,63 @@ def test_real_ground_truth_loads():
     gt = load_ground_truth(need_real(CLASPED.with_suffix(".gt.json")))
     assert gt.image_path.is_file()
     assert gt.joints_px.left.shape == (21, 2) and gt.joints_cam_mm.right.shape == (21, 3)
+
+
+def _cam_gt(tmp_path, left_mm, right_mm, intrinsics=None):
+    (tmp_path / "c.jpg").write_bytes(b"")
+    data = {"image": "c.jpg", "left": [[1.0, 1.0]] * 21, "right": [[2.0, 2.0]] * 21,
+            "left_3d_cam_mm": left_mm.tolist(), "right_3d_cam_mm": right_mm.tolist()}
+    if intrinsics is not None:
+        data["camera_intrinsics"] = intrinsics
+    path = tmp_path / "c.gt.json"
+    path.write_text(json.dumps(data))
+    return load_ground_truth(path)
+
+
+def _cam_pose(side, joints_cam_m, rel_m=None):
+    rel = joints_cam_m - joints_cam_m[0] if rel_m is None else rel_m
+    return HandPose(side, np.full((21, 2), 1.0), rel, np.ones(21, bool), 0.9,
+                    joints_cam_m=joints_cam_m)
+
+
+def test_mrrpe_is_the_error_of_the_wrist_to_wrist_vector(tmp_path):
+    rng = np.random.default_rng(5)
+    left_mm = rng.normal([60.0, 0.0, 600.0], 20.0, (21, 3))
+    right_mm = rng.normal([-60.0, 0.0, 620.0], 20.0, (21, 3))
+    gt = _cam_gt(tmp_path, left_mm, right_mm, {"fx": 1000.0, "fy": 1002.0, "cx": 160.0,
+                                               "cy": 250.0})
+    assert gt.focal_px == 1001.0 and gt.principal_px == (160.0, 250.0)
+    # both hands moved by the same offset: the relative position is exact
+    shift = np.array([0.1, -0.05, 0.3])
+    poses = Hands(left=_cam_pose(Side.LEFT, left_mm / 1000 + shift),
+                  right=_cam_pose(Side.RIGHT, right_mm / 1000 + shift))
+    assert mrrpe_mm(poses, gt) == pytest.approx(0.0, abs=1e-9)
+    # the left hand 30 mm further away: MRRPE 30 mm
+    poses = poses.with_side(Side.LEFT, _cam_pose(Side.LEFT, left_mm / 1000 + shift + [0, 0, 0.03]))
+    assert mrrpe_mm(poses, gt) == pytest.approx(30.0)
+    # no fitted camera-frame joints: not measured
+    no_cam = Hands(left=_pose(Side.LEFT, np.zeros((21, 2))),
+                   right=_pose(Side.RIGHT, np.zeros((21, 2))))
+    assert math.isnan(mrrpe_mm(no_cam, gt))
+
+
+def test_mpjpe_scores_the_fitted_joints_and_reports_shpe_beside(tmp_path):
+    rng = np.random.default_rng(6)
+    left_mm = rng.normal([60.0, 0.0, 600.0], 20.0, (21, 3))
+    gt = _cam_gt(tmp_path, left_mm, left_mm + [-120.0, 0, 0])
+    exact = left_mm / 1000
+    wrong_rel = np.zeros((21, 3))  # SHPE's joints, all at the wrist
+    (ev,) = [e for e in evaluate_hands(Hands(left=_cam_pose(Side.LEFT, exact, wrong_rel)), gt)
+             if e.side is Side.LEFT]
+    assert ev.mpjpe_mm == pytest.approx(0.0, abs=1e-9)
+    expected = np.linalg.norm(left_mm[1:] - left_mm[0], axis=1).mean()
+    assert ev.mpjpe_shpe_mm == pytest.approx(expected)
+    assert math.isnan(ev.mpjpe_lifted_mm)
+    assert output_rel_m(_cam_pose(Side.LEFT, exact, wrong_rel))[5] == pytest.approx(
+        exact[5] - exact[0])
+
+
+def test_bad_intrinsics_name_the_file(tmp_path):
+    zeros = np.zeros((21, 3))
+    with pytest.raises(InputError, match="c.gt.json.*camera_intrinsics"):
+        _cam_gt(tmp_path, zeros, zeros, {"fx": -1.0, "fy": 1.0, "cx": 0.0, "cy": 0.0})

@@ -92,3 +92,30 @@ def test_fit_font_scale():
     assert MIN_FONT_SCALE <= fit_font_scale("abc" * 40, 1.0, 1200) < 1.0
     assert fit_font_scale("abc" * 40, 1.0, 20) is None
     assert fit_font_scale("", 1.0, 100) is None
+
+
+def _pose_at(joints, inferred):
+    return HandPose(Side.LEFT, joints, np.zeros((21, 3)), np.zeros(21, bool), 0.4,
+                    inferred=inferred)
+
+
+def test_an_inferred_hand_is_drawn_dashed_and_labelled():
+    """A hidden, inferred hand is drawn, but with fewer pixels than an observed one on the
+    same joints (dashed bones, hollow joints), and labelled "(inferred)" beside its wrist."""
+    h, w = 360, 480
+    t = np.linspace(0, 1, 21)
+    joints = np.stack([120 + 200 * t, 100 + 150 * np.sin(3 * t)], axis=1)
+    background = np.full((h, w, 3), 90, np.uint8)
+    drawn = {}
+    for inferred in (False, True):
+        result = FrameResult(Frame(background.copy(), 0, 0.0), HandMasks.empty(h, w), Hands(),
+                             Hands(left=_pose_at(joints, inferred)), StageTimings())
+        out = draw_overlay(result, options=OverlayOptions(insets=False))
+        drawn[inferred] = (out != background).any(axis=2)
+    bones = np.zeros((h, w), bool)
+    bones[110:260, 100:340] = True  # below the label, above the footer
+    observed, inferred = (drawn[k] & bones for k in (False, True))
+    assert inferred.sum() > 0.2 * observed.sum()
+    assert inferred.sum() < observed.sum()
+    # the label sits right of the wrist (120, 100)
+    assert drawn[True][85:110, 135:200].sum() > drawn[False][85:110, 135:200].sum()

@@ -45,6 +45,15 @@ MAX_COUNT = sys.maxsize
 MAX_CAMERA_INDEX = 2**31 - 1
 
 
+def focal_length(text: str) -> float:
+    """A focal length in pixels, finite and from 10 to 100000 (for ``--focal-px``)."""
+    value = _number(text)
+    if not (math.isfinite(value) and 10.0 <= value <= 1e5):
+        raise argparse.ArgumentTypeError(
+            f"a focal length must be from 10 to 100000 pixels, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """A whole number from 1 to :data:`MAX_COUNT` (for ``--max-frames``, ``--jobs``,
     ``--quit-after-frames``).

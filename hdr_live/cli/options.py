@@ -27,12 +27,13 @@ def _kind_or_auto(value: str, kind):
 
 
 def stage_choices(args: argparse.Namespace) -> StageChoices:
-    """The shared flags (``--mode --mirrored --hasm --hdrm --device --tensorrt``) as typed
-    choices."""
+    """The shared flags (``--mode --mirrored --hasm --hdrm --device --tensorrt --focal-px
+    --no-3d``) as typed choices."""
     return StageChoices(mode=Mode(args.mode), mirrored=args.mirrored,
                         hasm=_kind_or_auto(args.hasm, HasmKind),
                         hdrm=_kind_or_auto(args.hdrm, HdrmKind), shpe=ShpeKind(args.shpe),
-                        device=DevicePreference(args.device), tensorrt=args.tensorrt)
+                        device=DevicePreference(args.device), tensorrt=args.tensorrt,
+                        focal_px=args.focal_px, threed=not args.no_3d)
 
 
 def pipeline_config(args: argparse.Namespace, app: App, input_kind: InputKind) -> PipelineConfig:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hdr_live.cli.arg_types import frame_rate, non_negative_int, positive_int
+from hdr_live.cli.arg_types import focal_length, frame_rate, non_negative_int, positive_int
 
 
 def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
@@ -30,6 +30,13 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
                         "CPU, or CUDA (an error without it)")
     p.add_argument("--tensorrt", action="store_true",
                    help="compile learned networks with torch-tensorrt (CUDA, extra 'gpu')")
+    p.add_argument("--focal-px", type=focal_length, metavar="F",
+                   help="the camera's focal length in pixels, for the hands' 3D placement "
+                        "(joints_cam_m); default: the frame's longer side (about 53 degrees of "
+                        "horizontal field of view)")
+    p.add_argument("--no-3d", action="store_true",
+                   help="no 3D stage: no lifting, no hand-model fit, no inferred hidden hands "
+                        "(3D is then SHPE's wrist-relative joints only)")
     p.add_argument("--verbose", action="store_true",
                    help="keep the native libraries' own log lines (MediaPipe, TFLite) on stderr")
 

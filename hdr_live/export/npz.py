@@ -17,7 +17,7 @@ from hdr_live.export.series import HAND_ORDER, JOINT_NAMES, PoseSeries
 
 #: The note stored under ``schema``.
 SCHEMA: tuple[str, ...] = (
-    "hdr-live pose export, npz schema 1; F = frames; hand axis order: hands = [right, left]",
+    "hdr-live pose export, npz schema 2; F = frames; hand axis order: hands = [right, left]",
     "frame         (F,)          int64    input frame index",
     "t_s           (F,)          float64  capture time, seconds (NaN: unknown)",
     "joints_px     (F, 2, 21, 2) float64  frame pixels, x right, y down (NaN: hand absent)",
@@ -26,6 +26,9 @@ SCHEMA: tuple[str, ...] = (
     "presence      (F, 2)        bool     hand estimated in the frame",
     "visibility    (F, 2, 21)    bool     joint on its hand's visible mask (False: absent)",
     "scores        (F, 2)        float64  hand presence confidence in [0, 1] (NaN: absent)",
+    "joints_cam_m  (F, 2, 21, 3) float64  metres, camera frame, absolute: the fitted hand model"
+    " (NaN: absent, or no 3D stage)",
+    "inferred      (F, 2)        bool     hand hidden, its pose inferred (False: absent)",
     "hands         (2,)          str      'right', 'left' (the person's own hands)",
     "joint_names   (21,)         str      'wrist', 'thumb_cmc', ..., 'pinky_tip' (joint order)",
     "schema        (K,)          str      this note",
@@ -46,6 +49,7 @@ def write_npz(path: Path, series: PoseSeries) -> None:
             frame=series.frame, t_s=series.t_s, joints_px=series.joints_px,
             joints_rel_m=series.joints_rel_m, presence=series.presence,
             visibility=series.visible, scores=series.score,
+            joints_cam_m=series.joints_cam_m, inferred=series.inferred,
             hands=np.array([side.value for side in HAND_ORDER]),
             joint_names=np.array(JOINT_NAMES), schema=np.array(SCHEMA),
         )

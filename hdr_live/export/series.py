@@ -31,6 +31,8 @@ _FIELDS = {  # name: (shape after the frame axis, dtype)
     "presence": ((2,), np.bool_),
     "visible": ((2, NUM_JOINTS), np.bool_),
     "score": ((2,), np.float64),
+    "joints_cam_m": ((2, NUM_JOINTS, 3), np.float64),
+    "inferred": ((2,), np.bool_),
 }
 
 
@@ -47,6 +49,10 @@ class PoseSeries:
         presence: (F, 2) bool, whether the hand was estimated in the frame.
         visible: (F, 2, 21) bool, joint on its hand's visible mask (False where absent).
         score: (F, 2) float64 presence confidence in [0, 1]; NaN where absent.
+        joints_cam_m: (F, 2, 21, 3) float64 absolute camera-frame metres of the fitted hand
+            model (:mod:`hdr_live.threed`); NaN where absent or without a 3D stage. None in the
+            constructor means all NaN.
+        inferred: (F, 2) bool, the hand was hidden and its pose inferred. None means all False.
 
     Raises:
         TypeError: a field is not a numpy array of its dtype.
@@ -60,9 +66,16 @@ class PoseSeries:
     presence: np.ndarray
     visible: np.ndarray
     score: np.ndarray
+    joints_cam_m: np.ndarray | None = None
+    inferred: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         count = np.shape(self.frame)[0] if np.ndim(self.frame) else -1
+        if self.joints_cam_m is None:
+            object.__setattr__(self, "joints_cam_m",
+                               np.full((max(count, 0), 2, NUM_JOINTS, 3), np.nan))
+        if self.inferred is None:
+            object.__setattr__(self, "inferred", np.zeros((max(count, 0), 2), dtype=bool))
         for name, (tail, dtype) in _FIELDS.items():
             value = getattr(self, name)
             if not isinstance(value, np.ndarray) or value.dtype != dtype:
@@ -110,13 +123,15 @@ class PoseSeries:
         return _stack(rows)
 
 
-_Hand = tuple[np.ndarray, np.ndarray, np.ndarray, float] | None
+#: joints_px, joints_rel_m, visible, score, joints_cam_m (None: no 3D), inferred
+_Hand = tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray | None, bool] | None
 
 
 def _pose_hand(pose) -> _Hand:
     if pose is None:
         return None
-    return pose.joints_px, pose.joints_rel_m, pose.visible, float(pose.score)
+    return (pose.joints_px, pose.joints_rel_m, pose.visible, float(pose.score),
+            pose.joints_cam_m, bool(pose.inferred))
 
 
 def _floats(value: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
@@ -137,11 +152,14 @@ def _record_hand(hand: Mapping[str, Any] | None, where: str) -> _Hand:
         rel = _floats(hand["joints_rel_m"], (NUM_JOINTS, 3), f"{where}.joints_rel_m")
         visible = np.array(hand.get("visible", [False] * NUM_JOINTS), dtype=bool)
         score = hand.get("score")
+        cam = hand.get("joints_cam_m")
+        cam = None if cam is None else _floats(cam, (NUM_JOINTS, 3), f"{where}.joints_cam_m")
+        inferred = bool(hand.get("inferred", False))
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{where}: missing or invalid field {exc}") from exc
     if visible.shape != (NUM_JOINTS,):
         raise ValueError(f"{where}.visible: expected {NUM_JOINTS} booleans")
-    return px, rel, visible, float("nan") if score is None else float(score)
+    return (px, rel, visible, float("nan") if score is None else float(score), cam, inferred)
 
 
 def _record_row(number: int, record: Mapping[str, Any]) -> tuple[int, float, list[_Hand]]:
@@ -164,8 +182,10 @@ def _stack(rows: list[tuple[int, float, list[_Hand]]]) -> PoseSeries:
         out["frame"][i], out["t_s"][i] = frame, t_s
         for h, hand in enumerate(hands):
             if hand is not None:
-                px, rel, visible, score = hand
+                px, rel, visible, score, cam, inferred = hand
                 out["joints_px"][i, h], out["joints_rel_m"][i, h] = px, rel
                 out["visible"][i, h], out["score"][i, h] = visible, score
-                out["presence"][i, h] = True
+                out["presence"][i, h], out["inferred"][i, h] = True, inferred
+                if cam is not None:
+                    out["joints_cam_m"][i, h] = cam
     return PoseSeries(**out)

@@ -10,10 +10,17 @@ Schema of one line (sides are the person's own hands)::
                                                                      #   camera axes
                                 "visible": [bool × 21],
                                 "score": float,
+                                "inferred": bool,   # hidden hand, estimated (hdr_live.threed)
+                                # only when the 3D stage ran (hdr_live.threed):
+                                "joints_cam_m": [[x, y, z] × 21],  # metres, camera frame,
+                                                                   #   absolute (fitted model)
+                                "lifted_rel_m": [[x, y, z] × 21],  # metres, wrist-relative
+                                                                   #   (PSJNet + EN)
                                 # only when the joints were smoothed: the raw ones
                                 "joints_px_raw": [[x, y] × 21],
                                 "joints_rel_m_raw": [[x, y, z] × 21]},
-               "right": ...}}
+               "right": ...},
+     "focal_px": float}   # only when the 3D stage ran: the focal length it assumed
 """
 
 from __future__ import annotations
@@ -39,12 +46,18 @@ def _number(value: float, digits: int) -> float | None:
 def _hand_record(pose: HandPose | None) -> dict[str, Any] | None:
     if pose is None:
         return None
-    return {
+    record: dict[str, Any] = {
         "joints_px": [[_number(v, 2) for v in p] for p in pose.joints_px],
         "joints_rel_m": [[_number(v, 5) for v in p] for p in pose.joints_rel_m],
         "visible": [bool(v) for v in pose.visible],
         "score": _number(pose.score, 4),
+        "inferred": bool(pose.inferred),
     }
+    for name in ("joints_cam_m", "lifted_rel_m"):
+        value = getattr(pose, name)
+        if value is not None:
+            record[name] = [[_number(v, 5) for v in p] for p in value]
+    return record
 
 
 def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str, Any]:
@@ -63,11 +76,14 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
                 pose["joints_px_raw"] = [[_number(v, 2) for v in p] for p in before.joints_px]
                 pose["joints_rel_m_raw"] = [[_number(v, 5) for v in p]
                                             for p in before.joints_rel_m]
-    return {
+    record = {
         "frame": int(result.frame.index),
         "t_s": _number(result.frame.t_capture_s, 6),
         "hands": hands,
     }
+    if result.focal_px is not None:
+        record["focal_px"] = _number(result.focal_px, 2)
+    return record
 
 
 def _open_log(path: Path):

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdr_live.types import HandGeometry
-from hdr_live.types import HandPose
-
-
-def focal_guess_px(height: int, width: int) -> float:
-    """The assumed focal length in pixels: ``max(height, width)``."""
-    return float(max(height, width))
+from hdr_live.threed.camera import focal_guess_px
+from hdr_live.types import HandGeometry, HandPose
 
 
 def wrist_camera_m(pose: HandPose, height: int, width: int, focal_px: float | None = None):
@@ -39,5 +34,8 @@ def wrist_camera_m(pose: HandPose, height: int, width: int, focal_px: float | No
 def joints_camera_m(
     pose: HandPose, height: int, width: int, focal_px: float | None = None
 ) -> np.ndarray:
-    """(21, 3) float64 joints in metres in camera axes: the placed wrist + ``joints_rel_m``."""
+    """(21, 3) float64 joints in metres in camera axes: the fitted ``pose.joints_cam_m`` when
+    the 3D stage ran, else the placed wrist + ``joints_rel_m``."""
+    if pose.joints_cam_m is not None:
+        return pose.joints_cam_m
     return wrist_camera_m(pose, height, width, focal_px) + pose.joints_rel_m

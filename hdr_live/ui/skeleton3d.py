@@ -145,13 +145,16 @@ def _bone_frames(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def skeleton_mesh(
-    hands: list[tuple[Side, np.ndarray]], style: SkeletonStyle
+    hands: list[tuple[Side, np.ndarray]], style: SkeletonStyle,
+    inferred: frozenset[Side] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spheres and cylinders of the given hands as one triangle mesh (vectorised).
 
     Args:
         hands: (side, (21, 3) joints in metres) per hand.
         style: radii.
+        inferred: the sides whose hand is hidden and inferred (``HandPose.inferred``): drawn
+            in a greyed colour.
 
     Returns:
         vertices (V, 3) float32, triangles (T, 3) uint32, and per triangle its colour
@@ -164,6 +167,8 @@ def skeleton_mesh(
     offset = 0
     for side, joints in hands:
         base = np.array(SIDE_COLOURS[side], np.float32) / 255.0
+        if side in inferred:
+            base = 0.35 * base + 0.4
         light = 0.55 * base + 0.45
         spheres = joints[:, None, :] + style.joint_radius_m * sv[None]  # (21, Vs, 3)
         rot, length = _bone_frames(joints[bones[:, 0]], joints[bones[:, 1]])
@@ -205,6 +210,7 @@ class SkeletonRenderer:
         hands: list[tuple[Side, np.ndarray]],
         camera: OrbitCamera,
         target: np.ndarray | None = None,
+        inferred: frozenset[Side] = frozenset(),
     ) -> np.ndarray:
         """The view of ``hands`` from ``camera``.
 
@@ -212,6 +218,7 @@ class SkeletonRenderer:
             hands: (side, (21, 3) float joints in metres, camera axes) per hand; may be empty.
             camera: the viewpoint.
             target: the orbit centre (3,); default the joints' centroid (or 0.5 m ahead).
+            inferred: sides drawn greyed (hidden, inferred hands).
 
         Returns:
             (height_px, width_px, 3) uint8 RGB.
@@ -226,7 +233,7 @@ class SkeletonRenderer:
         eye, rot = camera.pose(target)
         f = 0.5 * s.height_px / math.tan(math.radians(camera.fov_deg) / 2.0)
         image = self._floor(eye, rot, f, all_joints)
-        verts, tris, cols = skeleton_mesh(hands, s)
+        verts, tris, cols = skeleton_mesh(hands, s, inferred)
         if len(tris):
             self._draw_mesh(image, eye, rot, f, verts, tris, cols)
         return image

@@ -42,6 +42,7 @@ class Skeleton3DView(ImageView):
         self._camera = THREE_QUARTER
         self._zoom = 1.0
         self._hands: list[tuple[Side, np.ndarray]] = []
+        self._inferred: frozenset[Side] = frozenset()
         self._target: np.ndarray | None = None
         self._distance = 0.5
         self._min_interval_s = 1.0 / max_rate_hz
@@ -54,7 +55,9 @@ class Skeleton3DView(ImageView):
     def update_result(self, result: FrameResult, force: bool = False) -> None:
         """Take this frame's poses; re-render if the rate limit allows (or ``force``)."""
         h, w = result.frame.height, result.frame.width
-        self._hands = [(side, joints_camera_m(pose, h, w)) for side, pose in result.poses.items()]
+        self._hands = [(side, joints_camera_m(pose, h, w, result.focal_px))
+                       for side, pose in result.poses.items()]
+        self._inferred = frozenset(side for side, pose in result.poses.items() if pose.inferred)
         if self._hands:
             joints = np.concatenate([j for _, j in self._hands])
             target, distance = joints.mean(axis=0), fit_distance_m(joints, self._camera.fov_deg)
@@ -75,7 +78,7 @@ class Skeleton3DView(ImageView):
             self._distance / self._zoom,
             self._camera.fov_deg,
         )
-        return self._renderer.render(self._hands, camera, self._target)
+        return self._renderer.render(self._hands, camera, self._target, self._inferred)
 
     def _render(self) -> None:
         t0 = time.perf_counter()

@@ -20,16 +20,21 @@ def stats_text(view: LiveView, render3d_ms: float) -> str:
     """The rates line: fps, per-stage ms of the pipeline and of the runtime."""
     t, r = view.result.timings, view.timings
     fps = "–" if view.fps is None else f"{view.fps:.1f}"
+    f_px = view.result.focal_px
+    focal = "" if f_px is None else f" (focal {f_px:.0f} px)"
+    n_inferred = sum(1 for _, p in view.result.poses.items() if p.inferred)
+    inferred = f" ({n_inferred} inferred)" if n_inferred else ""
     stages = (
         f"HASM {t.hasm_ms:.1f}  HDRM {t.hdrm_ms:.1f}  SHPE {t.shpe_ms:.1f}"
+        f"  lift+fit {t.threed_ms:.1f}"
         if not t.reference_ms
         else f"MediaPipe {t.reference_ms:.1f}"
     )
     return (
         f"<b>{fps} fps</b> &nbsp; ms: {stages} &nbsp; | prepare {r.prepare_ms:.1f} "
         f"finish {r.inference_ms:.1f} smooth {r.postprocess_ms:.1f} "
-        f"latency {r.latency_ms:.0f} &nbsp; | 3D {render3d_ms:.0f} &nbsp; | frame "
-        f"{view.result.frame.index}, hands {len(view.result.poses)}"
+        f"latency {r.latency_ms:.0f} &nbsp; | 3D view {render3d_ms:.0f}{focal} &nbsp; | frame "
+        f"{view.result.frame.index}, hands {len(view.result.poses)}{inferred}"
     )
 
 

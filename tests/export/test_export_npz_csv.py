@@ -12,7 +12,7 @@ from hdr_live.export.npz import SCHEMA
 pd = pytest.importorskip("pandas", reason="the CSV test reads the table with pandas")
 
 NPZ_KEYS = {"frame", "t_s", "joints_px", "joints_rel_m", "presence", "visibility", "scores",
-            "hands", "joint_names", "schema"}
+            "joints_cam_m", "inferred", "hands", "joint_names", "schema"}
 
 
 def _check_npz(path, series):
@@ -24,7 +24,8 @@ def _check_npz(path, series):
         assert any("right, left" in line for line in data["schema"])
         for key, attr in [("frame", "frame"), ("t_s", "t_s"), ("joints_px", "joints_px"),
                           ("joints_rel_m", "joints_rel_m"), ("presence", "presence"),
-                          ("visibility", "visible"), ("scores", "score")]:
+                          ("visibility", "visible"), ("scores", "score"),
+                          ("joints_cam_m", "joints_cam_m"), ("inferred", "inferred")]:
             want = getattr(series, attr)
             assert data[key].dtype == want.dtype and data[key].shape == want.shape, key
             np.testing.assert_array_equal(data[key], want, err_msg=key)

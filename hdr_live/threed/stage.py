@@ -1,0 +1,139 @@
+"""The 3D stage: lifting per hand, then one model fit of both hands in the camera frame.
+
+Per frame, after SHPE (a frame's path: HASM → HDRM → SHPE → 3D):
+
+1. :meth:`ThreeD.lift` (per hand, on the hand's own thread): SHPE's joints and wrist-relative
+   world joints, in the HDRM crop's axes, with the per-joint visibility go into PSJNet + EN
+   (Ishii et al., :mod:`hdr_live.lift`), which gives refined 2D and the relative depth
+   d_i = (z_i − z_root)/s (their eq. 1); the camera-frame pose follows from the focal length
+   and the keybone length s (:data:`KEYBONE_M`), and is kept wrist-relative as
+   ``HandPose.lifted_rel_m``.
+2. :meth:`ThreeD.fit` (both hands): the parametric hand model is fitted to the 2D joints, the
+   amodal silhouettes and the lifted prior, warm-started from the previous frame, the two hands
+   kept apart (:mod:`hdr_live.fitting`); each hand gets ``joints_cam_m``. A hand that was
+   tracked and is now posed by no network keeps an *inferred* fit for up to
+   ``max_hidden_s``: a pose with ``inferred`` True, ``visible`` only where its joints fall on
+   its visible mask, and a score that decays from half its last observed score to 0.
+
+The stage keeps no thread state; :meth:`fit` is called in frame order from one thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from hdr_live.fitting.fitter import HandFit, HandFitter
+from hdr_live.geometry import affine_rotation, apply_affine
+from hdr_live.hand_model.camera import Intrinsics
+from hdr_live.hand_model.skeleton import SEGMENT_LENGTHS_M
+from hdr_live.joints import Side
+from hdr_live.lift.lifter import Lifter
+from hdr_live.lift.reconstruct import reconstruct_camera_m
+from hdr_live.stages.shpe.interface import frame_to_crop_points
+from hdr_live.threed.camera import focal_guess_px, principal_point_px
+from hdr_live.threed.evidence import hidden_evidence, observed_evidence
+from hdr_live.types import Frame, HandCrop, HandMasks, HandPose, Hands
+
+#: The keybone s of seed 003's eq. 1 (middle finger MCP→PIP) of the model's mean hand, metres:
+#: it fixes the lifted pose's metric scale.
+KEYBONE_M = float(SEGMENT_LENGTHS_M[2, 0])
+#: An inferred hand's score starts at this share of its last observed score.
+INFERRED_SCORE_SHARE = 0.5
+
+
+class ThreeD:
+    """Lifting and model fitting after SHPE (see the module docstring)."""
+
+    def __init__(self, lifter: Lifter | None, fitter: HandFitter | None,
+                 focal_px: float | None = None, tracks: bool = True,
+                 infer_hidden: bool = True, max_hidden_s: float = 1.0,
+                 principal_px: tuple[float, float] | None = None) -> None:
+        """Args:
+            lifter: the lifting network, or None (no ``lifted_rel_m``).
+            fitter: the hand-model fitter, or None (no ``joints_cam_m``, no inferred hands).
+            focal_px: the focal length in pixels, or None for
+                :func:`~hdr_live.threed.camera.focal_guess_px` of each frame.
+            tracks: frames are a sequence (else each frame is fitted afresh).
+            infer_hidden: keep an inferred estimate of a hidden tracked hand (sequences only).
+            max_hidden_s: how long an inferred hand's score takes to decay to 0, seconds.
+            principal_px: the principal point (cx, cy) in pixels, or None for the image
+                centre.
+        """
+        self._lifter, self._fitter = lifter, fitter
+        self._focal_px, self._principal_px, self._tracks = focal_px, principal_px, tracks
+        self._infer_hidden = infer_hidden and tracks
+        self._max_hidden_s = max_hidden_s
+        self._last_score: dict[Side, float] = {}
+        parts = (["lift PSJNet+EN"] if lifter is not None else []) + (
+            ["hand-model fit"] if fitter is not None else [])
+        self.name = " + ".join(parts) or "off"
+
+    def intrinsics(self, frame: Frame) -> Intrinsics:
+        """The pinhole camera of ``frame`` (the given focal length or the guess)."""
+        f = (focal_guess_px(frame.height, frame.width) if self._focal_px is None
+             else self._focal_px)
+        cx, cy = (principal_point_px(frame.height, frame.width) if self._principal_px is None
+                  else self._principal_px)
+        return Intrinsics(focal_px=f, cx_px=cx, cy_px=cy)
+
+    def lift(self, frame: Frame, crop: HandCrop, pose: HandPose) -> HandPose:
+        """``pose`` with ``lifted_rel_m`` (21, 3) float64 wrist-relative metres, camera axes
+        (unchanged without a lifter). Safe to call for the two hands at once."""
+        if self._lifter is None:
+            return pose
+        rot = affine_rotation(crop.crop_to_frame)  # crop axes → frame axes (mirror included)
+        world_crop = pose.joints_rel_m.copy()
+        world_crop[:, :2] = pose.joints_rel_m[:, :2] @ rot  # the inverse of SHPE's to_frame
+        lifted = self._lifter.lift(frame_to_crop_points(crop, pose.joints_px), pose.visible,
+                                   world_crop, crop.size_px)
+        joints_px = apply_affine(crop.crop_to_frame, lifted.joints_crop_px)
+        cam = self.intrinsics(frame)
+        joints_cam = reconstruct_camera_m(joints_px, lifted.rel_depth, KEYBONE_M,
+                                          cam.focal_px, cam.cx_px, cam.cy_px)
+        if not np.isfinite(joints_cam).all():
+            return pose
+        return dataclasses.replace(pose, lifted_rel_m=joints_cam - joints_cam[0])
+
+    def fit(self, frame: Frame, masks: HandMasks, poses: Hands[HandPose]) -> Hands[HandPose]:
+        """The poses with ``joints_cam_m`` from one fit of both hands, plus inferred hidden
+        hands (see the module docstring); unchanged without a fitter."""
+        if self._fitter is None:
+            return poses
+        if not self._tracks:
+            self._fitter.reset()
+        for side, pose in poses.items():
+            self._last_score[side] = pose.score
+
+        def evidence(side: Side):
+            pose = poses.get(side)
+            if pose is not None:
+                return observed_evidence(pose, masks)
+            return hidden_evidence(side, masks) if self._infer_hidden else None
+
+        fits = self._fitter.fit(Hands.of(evidence), self.intrinsics(frame), frame.t_capture_s)
+        return Hands.of(lambda side: self._pose(side, poses.get(side), fits.get(side), masks))
+
+    def _pose(self, side: Side, pose: HandPose | None, fit: HandFit | None,
+              masks: HandMasks) -> HandPose | None:
+        if fit is None:
+            return pose
+        if pose is not None:
+            return dataclasses.replace(pose, joints_cam_m=fit.joints_cam_m)
+        if not (self._infer_hidden and fit.inferred and side in self._last_score):
+            return None
+        decay = max(0.0, 1.0 - fit.age_s / self._max_hidden_s)
+        score = INFERRED_SCORE_SHARE * self._last_score[side] * decay
+        if score <= 0.0:
+            return None
+        rel = fit.joints_cam_m - fit.joints_cam_m[0]
+        return HandPose(side, fit.joints_px.copy(), rel, masks.visible_at(side, fit.joints_px),
+                        float(np.clip(score, 0.0, 1.0)), joints_cam_m=fit.joints_cam_m,
+                        inferred=True)
+
+    def reset(self) -> None:
+        """Start a new sequence (forget the fits, the frozen shapes, the last scores)."""
+        self._last_score.clear()
+        if self._fitter is not None:
+            self._fitter.reset()
