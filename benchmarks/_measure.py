@@ -62,7 +62,7 @@ class RunRecord:
 
 
 def _stage_row(t: StageTimings) -> list[float]:
-    return [t.hasm_ms, t.hdrm_ms, t.shpe_ms, t.reference_ms]
+    return [t.hasm_ms, t.hdrm_ms, t.shpe_ms, t.reference_ms, t.threed_ms]
 
 
 def _runtime_row(t: RuntimeTimings) -> list[float]:

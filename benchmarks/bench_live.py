@@ -73,7 +73,8 @@ def camera_like(path: Path, limit: int | None):
 def describe(name: str, run: RunRecord) -> str:
     s, r = run.stage_ms.mean(axis=0), run.runtime_ms.mean(axis=0)
     stages = (
-        f"HASM {s[0]:.1f} HDRM {s[1]:.1f} SHPE {s[2]:.1f}" if s[3] == 0 else f"MediaPipe {s[3]:.1f}"
+        f"HASM {s[0]:.1f} HDRM {s[1]:.1f} SHPE {s[2]:.1f} 3D {s[4]:.1f}" if s[3] == 0
+        else f"MediaPipe {s[3]:.1f}"
     )
     return (
         f"  {name:9s} fps {run.fps:5.1f} | ms/frame: {stages} | decode {r[0]:.1f} "
@@ -96,6 +97,7 @@ def main() -> int:
                         help="the two hands one after the other, SHPE with two threads (the "
                              "default runs them at once, one SHPE thread each)")
     parser.add_argument("--smoothing", choices=[s.value for s in Smoothing], default="one_euro")
+    parser.add_argument("--no-3d", action="store_true", help="the 3D stage off")
     args = parser.parse_args()
     if not args.clip.is_file():
         print(f"bench_live: clip not found: {args.clip}", file=sys.stderr)
@@ -106,6 +108,8 @@ def main() -> int:
     if args.serial_hands:
         config = dataclasses.replace(config, parallel_hands=False,
                                      shpe=dataclasses.replace(config.shpe, cpu_threads=2))
+    if args.no_3d:
+        config = dataclasses.replace(config, threed=None)
     smoothing = Smoothing(args.smoothing)
     global SIZE
     if args.size:

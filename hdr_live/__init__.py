@@ -29,6 +29,7 @@ _EXPORTS = {
     "HdrmConfig": "hdr_live.config",
     "ShpeConfig": "hdr_live.config",
     "TrackerConfig": "hdr_live.config",
+    "ThreeDConfig": "hdr_live.config",
     "HasmKind": "hdr_live.config",
     "HdrmKind": "hdr_live.config",
     "default_config": "hdr_live.config",

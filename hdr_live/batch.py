@@ -60,6 +60,8 @@ class RunStats:
     hdrm_ms: float = 0.0
     shpe_ms: float = 0.0
     reference_ms: float = 0.0
+    threed_ms: float = 0.0
+    frames_inferred: int = 0
     wall_s: float = 0.0
 
     def add(self, result: FrameResult) -> None:
@@ -73,6 +75,8 @@ class RunStats:
         self.hdrm_ms += t.hdrm_ms
         self.shpe_ms += t.shpe_ms
         self.reference_ms += t.reference_ms
+        self.threed_ms += t.threed_ms
+        self.frames_inferred += any(p.inferred for _, p in result.poses.items())
 
     def summary(self) -> str:
         """Two lines: hands found, and mean per-stage milliseconds and the wall frame rate."""
@@ -82,11 +86,13 @@ class RunStats:
         pct = lambda k: 100.0 * k / n  # noqa: E731
         parts = [f"{name} {total / n:.1f}" for name, total in (
             ("hasm", self.hasm_ms), ("hdrm", self.hdrm_ms), ("shpe", self.shpe_ms),
-            ("mediapipe", self.reference_ms)) if total > 0]
+            ("mediapipe", self.reference_ms), ("3d", self.threed_ms)) if total > 0]
+        inferred = (f" (a hidden hand inferred in {pct(self.frames_inferred):.1f}%)"
+                    if self.frames_inferred else "")
         fps = n / self.wall_s if self.wall_s > 0 else float("nan")
         return (
             f"frames {n}: two hands {pct(self.frames_two_hands):.1f}%, "
-            f"at least one hand {pct(self.frames_any_hand):.1f}%\n"
+            f"at least one hand {pct(self.frames_any_hand):.1f}%{inferred}\n"
             f"ms per frame: {', '.join(parts) or 'none'}; wall rate {fps:.2f} fps "
             f"(incl. decoding, drawing, encoding)"
         )

@@ -219,7 +219,7 @@ class ThreeDConfig:
     lift: bool = True
     lift_weights: Path = DEFAULT_LIFT_WEIGHTS
     fit: bool = True
-    fit_iterations: int = 20
+    fit_iterations: int = 5
     focal_px: float | None = None
     principal_px: tuple[float, float] | None = None
     infer_hidden: bool = True
@@ -264,7 +264,7 @@ class PipelineConfig:
     crop_consistency: FlowOptions | None = None
     parallel_hands: bool = True
     pipelined: bool = True
-    threed: ThreeDConfig | None = None  # TEMPORARY-UNTIL-3D-LANDS ThreeDConfig()
+    threed: ThreeDConfig | None = ThreeDConfig()
 
     @property
     def uses_learned_network(self) -> bool:
@@ -299,7 +299,7 @@ LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640,
 
 #: The live app's model fit: a few Levenberg–Marquardt iterations per hand and frame, warm
 #: started from the previous frame's fit (``process`` runs :attr:`ThreeDConfig.fit_iterations`).
-LIVE_FIT_ITERATIONS = 6
+LIVE_FIT_ITERATIONS = 3
 
 
 def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> PipelineConfig:
@@ -312,7 +312,7 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
                         HdrmKind.BASELINE,
                         inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
-        threed=None,  # TEMPORARY-UNTIL-3D-LANDS ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS) if live else ThreeDConfig(),
+        threed=ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS) if live else ThreeDConfig(),
     )
 
 

@@ -214,3 +214,64 @@ def test_a_coasting_hand_needs_a_confident_pose():
         pipe = HdrPipeline(FixedHasm(coasting), Hdrm(InpaintRestorerBaseline()), FixedShpe(),
                            ShpeConfig(min_pose_score=0.5, min_coasting_score=0.8))
         assert {s for s, _ in pipe.process(frame).poses.items()} == sides
+
+
+def test_inferred_hands_are_outputs_not_hasm_priors():
+    """With the 3D stage, a tracked hand that SHPE stops finding is output as inferred (with
+    camera-frame joints), while HASM's prior holds only the hands a network saw."""
+    from support import hand_box_joints
+    from hdr_live.fitting.fitter import HandFitter
+    from hdr_live.fitting.options import FitOptions
+    from hdr_live.hand_masks import HandMasks
+    from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+    from hdr_live.stages.shpe.interface import CropPose, frame_to_crop_points
+    from hdr_live.threed.stage import ThreeD
+    from hdr_live.types import Hands
+
+    right, left = hand_box_joints(100, 120), hand_box_joints(300, 120)
+    ra = np.zeros((240, 400), bool)
+    la = ra.copy()
+    ra[60:180, 50:150] = True
+    la[60:180, 250:350] = True
+    masks = HandMasks(ra, ra.copy(), la, la.copy())
+    priors_seen = []
+
+    class FixedHasm:
+        name = "fixed"
+
+        def segment(self, frame, previous):
+            priors_seen.append({s for s, _ in previous.items()})
+            return HasmOutput(masks, Hands(right=right, left=left))
+
+        def reset(self):
+            pass
+
+        def close(self):
+            pass
+
+    class LosesLeft:
+        """Both hands on frames 0-2; from frame 3 the left hand scores too low."""
+        name = "fixed"
+        frame = 0
+
+        def estimate(self, crop, prior):
+            joints = left if crop.side is Side.LEFT else right
+            world = np.zeros((21, 3))
+            world[:, :2] = (joints - joints[0]) * 0.0015
+            lost = crop.side is Side.LEFT and LosesLeft.frame >= 3
+            return CropPose(frame_to_crop_points(crop, joints), world, 0.1 if lost else 0.9)
+
+    threed = ThreeD(None, HandFitter(FitOptions()), focal_px=400.0)
+    pipe = HdrPipeline(FixedHasm(), Hdrm(InpaintRestorerBaseline()), LosesLeft(), threed=threed)
+    outputs = []
+    for k in range(6):
+        LosesLeft.frame = k
+        outputs.append(pipe.process(Frame(np.full((240, 400, 3), 80, np.uint8), k, k / 30)))
+    assert all(not p.inferred for r in outputs[:3] for _, p in r.poses.items())
+    for r in outputs[3:]:
+        assert r.poses.left is not None and r.poses.left.inferred
+        assert r.poses.right is not None and not r.poses.right.inferred
+        assert r.poses.left.joints_cam_m is not None and r.focal_px == 400.0
+    # the prior of frame k is frame k-1's seen poses: the left hand leaves it after frame 2
+    assert priors_seen[1:4] == [{Side.LEFT, Side.RIGHT}] * 3
+    assert priors_seen[4:] == [{Side.RIGHT}] * 2

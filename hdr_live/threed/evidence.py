@@ -6,8 +6,10 @@
   saw the hand de-occluded by HDRM, so a hidden joint's estimate still carries information, but
   less; Baek et al. weigh 2D evidence by its confidence in the same way).
 - the silhouette: HASM's amodal mask of the hand, sampled on a small square grid around it
-  (:data:`SILHOUETTE_GRID_PX`), never at frame size.
-- the lifted pose (wrist-relative metres) as a 3D prior.
+  (:data:`SILHOUETTE_GRID_PX`), never at frame size; for a hidden hand, what hides it
+  (:func:`hidden_evidence`).
+- a 3D prior (wrist-relative metres): the lifted pose, or SHPE's own wrist-relative joints when
+  lifting is off (2D alone leaves a hand's depth ambiguous: a fit without a prior can flip).
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ SILHOUETTE_GRID_PX = 64
 #: The grid spans the amodal mask's box enlarged by this factor (room for the model to move).
 SILHOUETTE_MARGIN = 1.3
 
+#: A hidden hand's occluder region spans its last joints' box enlarged by this factor.
+OCCLUDER_MARGIN = 2.0
+
 _AMODAL_PLANE = {Side.RIGHT: 0, Side.LEFT: 2}
+_VISIBLE_PLANE = {Side.RIGHT: 1, Side.LEFT: 3}
 
 
 def silhouette(masks: HandMasks, side: Side) -> Silhouette | None:
@@ -52,13 +58,33 @@ def observed_evidence(pose: HandPose, masks: HandMasks) -> FitEvidence:
     return FitEvidence(
         joints_px=np.where(finite[:, None], pose.joints_px, 0.0),
         joint_weight=np.where(finite, weight, 0.0).astype(np.float64),
-        prior_rel_m=pose.lifted_rel_m,
+        prior_rel_m=pose.joints_rel_m if pose.lifted_rel_m is None else pose.lifted_rel_m,
         silhouette=silhouette(masks, pose.side),
     )
 
 
-def hidden_evidence(side: Side, masks: HandMasks) -> FitEvidence:
-    """The evidence of a hand no network posed in this frame: its silhouette, if HASM still
-    sees some of it (fingertips, the arm), and nothing else."""
+def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None) -> FitEvidence:
+    """The evidence of a hand no network posed in this frame: what hides it.
+
+    A hand that is hidden must lie behind something: the other hand and its forearm (HASM's
+    visible mask of the other side, which covers the forearm), or show only where its own
+    visible mask still shows it (fingertips). That union, sampled on a grid around the hand's
+    last joints ``last_px`` ((21, 2) frame pixels), is an *occluder* silhouette
+    (``cover=False``): the fitted hand is kept inside it, and otherwise moved by the fitter's
+    motion model and kept out of the other hand.
+
+    The hand's own amodal mask is left out on purpose: while a hand is hidden, HASM's amodal
+    mask of it follows the tracker's coasting prior (its last joints), so it would only feed
+    the estimate back to itself.
+    """
+    occluder = None
+    if last_px is not None and np.isfinite(last_px).all():
+        lo, hi = last_px.min(axis=0), last_px.max(axis=0)
+        side_px = OCCLUDER_MARGIN * max(float((hi - lo).max()), 8.0)
+        grid_to_frame = crop_affine(Roi(tuple((lo + hi) / 2.0), side_px), SILHOUETTE_GRID_PX)
+        planes = masks.in_crop(grid_to_frame, SILHOUETTE_GRID_PX)
+        mask = planes[_VISIBLE_PLANE[side.other]] | planes[_VISIBLE_PLANE[side]]
+        if mask.any():
+            occluder = Silhouette(mask=mask, mask_to_frame=grid_to_frame, cover=False)
     return FitEvidence(joints_px=None, joint_weight=np.zeros(NUM_JOINTS),
-                       prior_rel_m=None, silhouette=silhouette(masks, side))
+                       prior_rel_m=None, silhouette=occluder)

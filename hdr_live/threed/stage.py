@@ -5,9 +5,9 @@ Per frame, after SHPE (a frame's path: HASM → HDRM → SHPE → 3D):
 1. :meth:`ThreeD.lift` (per hand, on the hand's own thread): SHPE's joints and wrist-relative
    world joints, in the HDRM crop's axes, with the per-joint visibility go into PSJNet + EN
    (Ishii et al., :mod:`hdr_live.lift`), which gives refined 2D and the relative depth
-   d_i = (z_i − z_root)/s (their eq. 1); the camera-frame pose follows from the focal length
-   and the keybone length s (:data:`KEYBONE_M`), and is kept wrist-relative as
-   ``HandPose.lifted_rel_m``.
+   d_i = (z_i − z_root)/s (their eq. 1); the camera-frame pose follows from the focal length,
+   the keybone length s (:data:`KEYBONE_M`) and the mean hand's size
+   (:data:`MEAN_BONE_SUM_M`), and is kept wrist-relative as ``HandPose.lifted_rel_m``.
 2. :meth:`ThreeD.fit` (both hands): the parametric hand model is fitted to the 2D joints, the
    amodal silhouettes and the lifted prior, warm-started from the previous frame, the two hands
    kept apart (:mod:`hdr_live.fitting`); each hand gets ``joints_cam_m``. A hand that was
@@ -27,10 +27,10 @@ import numpy as np
 from hdr_live.fitting.fitter import HandFit, HandFitter
 from hdr_live.geometry import affine_rotation, apply_affine
 from hdr_live.hand_model.camera import Intrinsics
-from hdr_live.hand_model.skeleton import SEGMENT_LENGTHS_M
-from hdr_live.joints import Side
+from hdr_live.hand_model.skeleton import SEGMENT_LENGTHS_M, HandShape, rest_skeleton
+from hdr_live.joints import BONES, Side
 from hdr_live.lift.lifter import Lifter
-from hdr_live.lift.reconstruct import reconstruct_camera_m
+from hdr_live.lift.reconstruct import reconstruct_by_size_m
 from hdr_live.stages.shpe.interface import frame_to_crop_points
 from hdr_live.threed.camera import focal_guess_px, principal_point_px
 from hdr_live.threed.evidence import hidden_evidence, observed_evidence
@@ -39,6 +39,17 @@ from hdr_live.types import Frame, HandCrop, HandMasks, HandPose, Hands
 #: The keybone s of seed 003's eq. 1 (middle finger MCP→PIP) of the model's mean hand, metres:
 #: it fixes the lifted pose's metric scale.
 KEYBONE_M = float(SEGMENT_LENGTHS_M[2, 0])
+
+
+def _bone_sum_m(shape: HandShape) -> float:
+    joints, bones = rest_skeleton(shape).joints() * shape.scale, np.asarray(BONES)
+    return float(np.linalg.norm(joints[bones[:, 1]] - joints[bones[:, 0]], axis=1).sum())
+
+
+#: The summed length of the 20 bones of the model's mean hand, metres: the lifted pose is
+#: placed at the depth where its hand has this size (one keybone alone is too fragile under
+#: occlusion, :mod:`hdr_live.lift.reconstruct`).
+MEAN_BONE_SUM_M = _bone_sum_m(HandShape())
 #: An inferred hand's score starts at this share of its last observed score.
 INFERRED_SCORE_SHARE = 0.5
 
@@ -66,6 +77,7 @@ class ThreeD:
         self._infer_hidden = infer_hidden and tracks
         self._max_hidden_s = max_hidden_s
         self._last_score: dict[Side, float] = {}
+        self._last_px: dict[Side, np.ndarray] = {}
         parts = (["lift PSJNet+EN"] if lifter is not None else []) + (
             ["hand-model fit"] if fitter is not None else [])
         self.name = " + ".join(parts) or "off"
@@ -90,8 +102,8 @@ class ThreeD:
                                    world_crop, crop.size_px)
         joints_px = apply_affine(crop.crop_to_frame, lifted.joints_crop_px)
         cam = self.intrinsics(frame)
-        joints_cam = reconstruct_camera_m(joints_px, lifted.rel_depth, KEYBONE_M,
-                                          cam.focal_px, cam.cx_px, cam.cy_px)
+        joints_cam = reconstruct_by_size_m(joints_px, lifted.rel_depth, KEYBONE_M,
+                                           MEAN_BONE_SUM_M, cam.focal_px, cam.cx_px, cam.cy_px)
         if not np.isfinite(joints_cam).all():
             return pose
         return dataclasses.replace(pose, lifted_rel_m=joints_cam - joints_cam[0])
@@ -110,10 +122,13 @@ class ThreeD:
             pose = poses.get(side)
             if pose is not None:
                 return observed_evidence(pose, masks)
-            return hidden_evidence(side, masks) if self._infer_hidden else None
+            return (hidden_evidence(side, masks, self._last_px.get(side)) if self._infer_hidden
+                    else None)
 
         fits = self._fitter.fit(Hands.of(evidence), self.intrinsics(frame), frame.t_capture_s)
-        return Hands.of(lambda side: self._pose(side, poses.get(side), fits.get(side), masks))
+        out = Hands.of(lambda side: self._pose(side, poses.get(side), fits.get(side), masks))
+        self._last_px = {side: pose.joints_px for side, pose in out.items()}
+        return out
 
     def _pose(self, side: Side, pose: HandPose | None, fit: HandFit | None,
               masks: HandMasks) -> HandPose | None:
@@ -135,5 +150,6 @@ class ThreeD:
     def reset(self) -> None:
         """Start a new sequence (forget the fits, the frozen shapes, the last scores)."""
         self._last_score.clear()
+        self._last_px.clear()
         if self._fitter is not None:
             self._fitter.reset()
