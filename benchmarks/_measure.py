@@ -36,7 +36,7 @@ class RunRecord:
     Attributes:
         results: the (smoothed, if smoothing was on) results in delivery order; empty when
             ``keep_results`` was False.
-        stage_ms: (N, 4) float64 per result: hasm, hdrm, shpe, reference milliseconds.
+        stage_ms: (N, 5) float64 per result: hasm, hdrm, shpe, reference, 3D milliseconds.
         runtime_ms: (N, 5) float64 per result: capture wait, prepare, inference (finish),
             postprocess, latency milliseconds (:class:`~hdr_live.runtime.RuntimeTimings`).
         capture_latency_ms: (N,) float64 capture → delivery ms (NaN unless monotonic stamps).
@@ -121,7 +121,7 @@ def run_frames(
     stats = runtime.stats()
     return RunRecord(
         results,
-        np.array(stage, np.float64).reshape(-1, 4),
+        np.array(stage, np.float64).reshape(-1, 5),
         np.array(rt, np.float64).reshape(-1, 5),
         np.array(cap, np.float64),
         np.array(hands, np.int64),

@@ -18,7 +18,8 @@ import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence
 from hdr_live.fitting.fitter import HandFitter
-from hdr_live.fitting.options import BATCH_ITERATIONS, FitOptions
+from hdr_live.config import LIVE_FIT_ITERATIONS, ThreeDConfig
+from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.synthetic import camera, evidence_of, moving_sequence
 from hdr_live.joints import Side
 from hdr_live.types import Hands
@@ -66,8 +67,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=30)
     args = parser.parse_args()
     sequences = make_sequences(args.sequences, args.frames)
-    live = FitOptions()
-    settings = (("live", live), ("batch", dataclasses.replace(live, iterations=BATCH_ITERATIONS)))
+    live = FitOptions(iterations=LIVE_FIT_ITERATIONS)
+    batch = dataclasses.replace(live, iterations=ThreeDConfig().fit_iterations)
+    settings = (("live", live), ("batch", batch))
     for name, options in settings:
         init, tracked, cpu = run(options, sequences)
         print(f"{name:5s} iterations={options.iterations:2d}: {np.median(tracked):.2f} ms/hand/frame "

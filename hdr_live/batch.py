@@ -62,6 +62,7 @@ class RunStats:
     reference_ms: float = 0.0
     threed_ms: float = 0.0
     frames_inferred: int = 0
+    frames_two_seen: int = 0
     wall_s: float = 0.0
 
     def add(self, result: FrameResult) -> None:
@@ -77,9 +78,11 @@ class RunStats:
         self.reference_ms += t.reference_ms
         self.threed_ms += t.threed_ms
         self.frames_inferred += any(p.inferred for _, p in result.poses.items())
+        self.frames_two_seen += sum(not p.inferred for _, p in result.poses.items()) == 2
 
     def summary(self) -> str:
-        """Two lines: hands found, and mean per-stage milliseconds and the wall frame rate."""
+        """Two lines: hands found (seen or inferred), and mean per-stage milliseconds and the
+        wall frame rate."""
         if self.frames == 0:
             return "no frames processed"
         n = self.frames
@@ -87,8 +90,8 @@ class RunStats:
         parts = [f"{name} {total / n:.1f}" for name, total in (
             ("hasm", self.hasm_ms), ("hdrm", self.hdrm_ms), ("shpe", self.shpe_ms),
             ("mediapipe", self.reference_ms), ("3d", self.threed_ms)) if total > 0]
-        inferred = (f" (a hidden hand inferred in {pct(self.frames_inferred):.1f}%)"
-                    if self.frames_inferred else "")
+        inferred = (f" (both seen {pct(self.frames_two_seen):.1f}%, a hidden hand inferred in "
+                    f"{pct(self.frames_inferred):.1f}%)" if self.frames_inferred else "")
         fps = n / self.wall_s if self.wall_s > 0 else float("nan")
         return (
             f"frames {n}: two hands {pct(self.frames_two_hands):.1f}%, "

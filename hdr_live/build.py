@@ -13,10 +13,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hdr_live.accel.device import Device
 from hdr_live.config import HasmKind, HdrmKind, InputKind, Mode, PipelineConfig, ShpeKind
 from hdr_live.config import ThreeDConfig
+
+if TYPE_CHECKING:  # the 3D stage's modules load only when a pipeline has one
+    from hdr_live.threed.stage import ThreeD
 from hdr_live.pipeline import HdrPipeline, MediaPipePipeline, StagedPipeline
 from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
 from hdr_live.stages.hasm.budget import DetectBudget
@@ -61,7 +65,7 @@ def build_pipeline(config: PipelineConfig) -> StagedPipeline:
     )
 
 
-def build_threed(threed: ThreeDConfig | None, tracks: bool):
+def build_threed(threed: ThreeDConfig | None, tracks: bool) -> ThreeD | None:
     """The 3D stage (:class:`hdr_live.threed.stage.ThreeD`) of ``threed``, or None when it is
     off or does nothing (neither lifting nor fitting).
 
@@ -76,11 +80,14 @@ def build_threed(threed: ThreeDConfig | None, tracks: bool):
     from hdr_live.threed.stage import ThreeD
 
     lifter = Lifter.load(threed.lift_weights) if threed.lift else None
-    fitter = (HandFitter(FitOptions(iterations=threed.fit_iterations,
-                                    max_hidden_s=threed.max_hidden_s)) if threed.fit else None)
+    # without hidden hands the fitter keeps no track of a side without evidence (it would
+    # still push the visible hand away)
+    hidden_s = threed.max_hidden_s if threed.infer_hidden and tracks else 0.0
+    fitter = (HandFitter(FitOptions(iterations=threed.fit_iterations, max_hidden_s=hidden_s))
+              if threed.fit else None)
     return ThreeD(lifter, fitter, threed.focal_px, tracks=tracks,
                   infer_hidden=threed.infer_hidden, max_hidden_s=threed.max_hidden_s,
-                  principal_px=threed.principal_px)
+                  principal_px=threed.principal_px, silhouettes=threed.fit_silhouettes)
 
 
 def build_shpe(config: PipelineConfig) -> Shpe:

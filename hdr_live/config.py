@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from pathlib import Path
 
 from hdr_live.accel.device import CPU, Device, DevicePreference, resolve_device
@@ -207,6 +208,8 @@ class ThreeDConfig:
             evidence, both hands in one camera frame (``HandPose.joints_cam_m``).
         fit_iterations: Levenberg–Marquardt iterations per hand and frame (bounded: the
             fitter's cost per frame grows with it).
+        fit_silhouettes: fit the seen hands to HASM's amodal silhouettes too (the costliest
+            term of the fit).
         focal_px: the camera's focal length in pixels; None = the guess
             :func:`hdr_live.threed.camera.focal_guess_px` (``max(H, W)``).
         principal_px: the camera's principal point (cx, cy) in pixels; None = the image
@@ -220,6 +223,7 @@ class ThreeDConfig:
     lift_weights: Path = DEFAULT_LIFT_WEIGHTS
     fit: bool = True
     fit_iterations: int = 5
+    fit_silhouettes: bool = True
     focal_px: float | None = None
     principal_px: tuple[float, float] | None = None
     infer_hidden: bool = True
@@ -231,6 +235,12 @@ class ThreeDConfig:
         if self.fit_iterations < 1:
             raise ValueError("ThreeDConfig.fit_iterations must be at least 1, "
                              f"got {self.fit_iterations}")
+        if not self.max_hidden_s > 0:
+            raise ValueError(f"ThreeDConfig.max_hidden_s must be positive, got {self.max_hidden_s}")
+        if self.principal_px is not None and not (
+                len(self.principal_px) == 2 and all(math.isfinite(v) for v in self.principal_px)):
+            raise ValueError("ThreeDConfig.principal_px must be two finite numbers, "
+                             f"got {self.principal_px}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,7 +308,8 @@ LIVE_BASELINE_DETECTOR = BaselineHasmConfig(detect_max_side_px=640,
 
 
 #: The live app's model fit: a few Levenberg–Marquardt iterations per hand and frame, warm
-#: started from the previous frame's fit (``process`` runs :attr:`ThreeDConfig.fit_iterations`).
+#: started from the previous frame's fit, without the silhouette terms (``process`` runs
+#: :attr:`ThreeDConfig.fit_iterations` with them).
 LIVE_FIT_ITERATIONS = 3
 
 
@@ -312,7 +323,8 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
                         HdrmKind.BASELINE,
                         inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
-        threed=ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS) if live else ThreeDConfig(),
+        threed=(ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS, fit_silhouettes=False) if live
+                else ThreeDConfig()),
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hdr_live import metrics3d
 from hdr_live.io.sources import IMAGE_SUFFIXES, InputError, read_image
 from hdr_live.joints import NUM_JOINTS, Side
 from hdr_live.pipeline import Pipeline
@@ -225,13 +226,13 @@ def mrrpe_mm(poses: Hands[HandPose], gt: GroundTruth) -> float:
         The error, or NaN unless both hands have camera-frame 3D ground truth at the wrist and
         a fitted ``joints_cam_m``.
     """
-    preds = [poses.get(s) for s in (Side.LEFT, Side.RIGHT)]
-    gts = [gt.joints_cam_mm.get(s) for s in (Side.LEFT, Side.RIGHT)]
+    preds = [poses.get(s) for s in (Side.RIGHT, Side.LEFT)]
+    gts = [gt.joints_cam_mm.get(s) for s in (Side.RIGHT, Side.LEFT)]
     if any(p is None or p.joints_cam_m is None for p in preds) or any(
             g is None or not np.isfinite(g[0]).all() for g in gts):
         return float("nan")
-    pred_vec = 1000.0 * (preds[0].joints_cam_m[0] - preds[1].joints_cam_m[0])
-    return float(np.linalg.norm(pred_vec - (gts[0][0] - gts[1][0])))
+    return metrics3d.mrrpe_mm(preds[0].joints_cam_m, preds[1].joints_cam_m,
+                              gts[0] / 1000.0, gts[1] / 1000.0)
 
 
 def evaluate_hands(poses: Hands[HandPose], gt: GroundTruth) -> list[HandEval]:

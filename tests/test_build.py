@@ -168,9 +168,13 @@ def test_config_is_frozen_and_every_app_runs_the_learned_pipeline_on_the_cpu():
     assert batch.hasm.tracker.budget is not None and batch.hdrm.inpaint_scale == 1.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         batch.pipelined = False  # type: ignore[misc]
-    # the live app differs only in the baseline detector it would use with --hasm baseline
-    assert dataclasses.replace(LIVE, hasm=batch.hasm, hdrm=batch.hdrm) == batch
+    # the live app differs only in the baseline detector it would use with --hasm baseline,
+    # its inpainting scale and its cheaper model fit
+    assert dataclasses.replace(LIVE, hasm=batch.hasm, hdrm=batch.hdrm,
+                               threed=batch.threed) == batch
     assert LIVE.hdrm.inpaint_scale == 0.5
+    assert LIVE.threed.fit_iterations < batch.threed.fit_iterations
+    assert batch.threed.fit_silhouettes and not LIVE.threed.fit_silhouettes
 
 
 def test_live_stage_choice_follows_the_device():

@@ -11,8 +11,8 @@ hand is one). Orientation: half uniformly random (:func:`training.synth.interact
 random_rotation`-like), half "person view" (fingers up-ish, palm or back to the camera with a
 spread, as :func:`training.synth.framing.person_view` gives). Wrist depth 0.25–1.0 m, up to 25°
 off axis, horizontal FOV 35–75° on a 640-px frame. The crop scale makes the 2D RMS spread
-log-normal around 29 crop px (σ 0.2), the median measured on HDRM's amodal-box framing by
-:mod:`training.shpe_errors`; the crop centre is jittered by up to 15 % of its side.
+log-normal around :data:`SPREAD_MEDIAN_PX` (σ 0.2), set from the median that
+:mod:`training.shpe_errors` measures on HDRM's amodal-box framing (in the weights' provenance); the crop centre is jittered by up to 15 % of its side.
 
 Targets (seed 003 eq. 1): 2D in crop px, d_i = (z_i − z_root)/s with s = |J10 − J9| (metres).
 """

@@ -17,8 +17,8 @@ class FitOptions:
     Attributes:
         iterations: Levenberg–Marquardt iterations per hand and frame once the hand is tracked
             (the live setting: warm-started from the previous frame's fit, a few iterations
-            reach the optimum of a smoothly moving hand; the batch app passes a larger value,
-            :data:`BATCH_ITERATIONS`, for fast motion and re-appearing hands).
+            reach the optimum of a smoothly moving hand; the applications set it from
+            :class:`hdr_live.config.ThreeDConfig`, ``process`` with more than live).
         init_iterations: iterations for a hand's first fit of a track (no warm start: from
             the evidence-based initialisation of :mod:`hdr_live.fitting.init`).
         reproj_sigma_px: 2D joint reprojection scale, frame pixels (1/weight).
@@ -69,9 +69,5 @@ class FitOptions:
         sigmas = (self.reproj_sigma_px, self.reproj_robust_px, self.prior_sigma_m,
                   self.silhouette_sigma_px, self.temporal_sigma_deg, self.temporal_sigma_m,
                   self.penetration_sigma_m, self.shape_sigma, self.hidden_velocity_decay_s)
-        if min(sigmas) <= 0 or self.max_hidden_s < 0:
-            raise ValueError("FitOptions scales must be > 0 and max_hidden_s >= 0")
-
-
-#: Iterations the offline batch app passes (``dataclasses.replace(options, iterations=...)``).
-BATCH_ITERATIONS = 20
+        if min(sigmas) <= 0 or self.max_hidden_s < 0 or self.hidden_behind_m < 0:
+            raise ValueError("FitOptions scales must be > 0, max_hidden_s and hidden_behind_m >= 0")

@@ -3,7 +3,8 @@
 Given the SHPE's 21 joints in the HDRM crop (px), HASM's per-joint visibility and the SHPE's
 wrist-relative world landmarks, the exported PSJNet + EN (:mod:`hdr_live.lift.psjnet`) returns
 refined 2D joints and the relative depths d_i = (z_i − z_root)/s (seed 003 eq. 1, s = keybone
-|J10 − J9|). :func:`hdr_live.lift.reconstruct.reconstruct_camera_m` turns them into camera
+|J10 − J9|). :func:`hdr_live.lift.reconstruct.reconstruct_by_size_m` (or the keybone-only
+:func:`~hdr_live.lift.reconstruct.reconstruct_camera_m`) turns them into camera
 metres. No torch at inference: the ``.onnx`` twin beside the weights runs on the CPU.
 """
 
@@ -38,7 +39,8 @@ class LiftedPose:
 
 
 class Lifter:
-    """PSJNet + EN through ONNX Runtime (one hand per call, ~0.1–1 ms on one CPU thread)."""
+    """PSJNet + EN through ONNX Runtime, one hand per call (its cost is in the weights'
+    metadata, ``metrics.single_call_ms_median``)."""
 
     def __init__(self, session, path: Path) -> None:
         self._session = session

@@ -20,7 +20,7 @@ Sizes (C = :data:`HIDDEN`, L = :data:`LAYERS`):
   [4 branch slots × (x, y, d, present) = 16, FE (3), q (2), vis (1)] → C, L blocks, head C → 3,
   added to the mean of the branch estimates that hold the joint ("selecting" among them).
 
-Parameters: 227,577 (each branch 43,811 of which FE 28,960; EN 16,814; FE_EN 35,519).
+The parameter count is stored in the weights' metadata.
 
 Shapes: joints_norm (B, 21, 2), world_norm (B, 21, 3), visible (B, 21), float32; outputs
 (B, 21, 3) float32 = normalised 2D (x, y) and d = (z − z_root)/s (eq. 1).

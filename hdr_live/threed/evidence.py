@@ -51,15 +51,21 @@ def silhouette(masks: HandMasks, side: Side) -> Silhouette | None:
     return Silhouette(mask=mask, mask_to_frame=grid_to_frame) if mask.any() else None
 
 
-def observed_evidence(pose: HandPose, masks: HandMasks) -> FitEvidence:
-    """The evidence of a hand SHPE posed in this frame (see the module docstring)."""
+def _finite_or_none(joints: np.ndarray | None) -> np.ndarray | None:
+    return joints if joints is not None and np.isfinite(joints).all() else None
+
+
+def observed_evidence(pose: HandPose, masks: HandMasks, with_silhouette: bool = True) -> FitEvidence:
+    """The evidence of a hand SHPE posed in this frame (see the module docstring); without
+    its silhouette when ``with_silhouette`` is False (the cheaper live fit)."""
     weight = pose.score * np.where(pose.visible, 1.0, HIDDEN_JOINT_WEIGHT)
     finite = np.isfinite(pose.joints_px).all(axis=1)
     return FitEvidence(
         joints_px=np.where(finite[:, None], pose.joints_px, 0.0),
         joint_weight=np.where(finite, weight, 0.0).astype(np.float64),
-        prior_rel_m=pose.joints_rel_m if pose.lifted_rel_m is None else pose.lifted_rel_m,
-        silhouette=silhouette(masks, pose.side),
+        prior_rel_m=_finite_or_none(pose.joints_rel_m if pose.lifted_rel_m is None
+                                    else pose.lifted_rel_m),
+        silhouette=silhouette(masks, pose.side) if with_silhouette else None,
     )
 
 

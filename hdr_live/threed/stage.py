@@ -15,7 +15,9 @@ Per frame, after SHPE (a frame's path: HASM → HDRM → SHPE → 3D):
    ``max_hidden_s``: a pose with ``inferred`` True, ``visible`` only where its joints fall on
    its visible mask, and a score that decays from half its last observed score to 0.
 
-The stage keeps no thread state; :meth:`fit` is called in frame order from one thread.
+:meth:`lift` keeps no state (the two hands call it at once); :meth:`fit` is called in frame
+order from one thread and keeps the sequence's state (the fitter's tracks, each hand's last
+score and joints).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class ThreeD:
     def __init__(self, lifter: Lifter | None, fitter: HandFitter | None,
                  focal_px: float | None = None, tracks: bool = True,
                  infer_hidden: bool = True, max_hidden_s: float = 1.0,
-                 principal_px: tuple[float, float] | None = None) -> None:
+                 principal_px: tuple[float, float] | None = None,
+                 silhouettes: bool = True) -> None:
         """Args:
             lifter: the lifting network, or None (no ``lifted_rel_m``).
             fitter: the hand-model fitter, or None (no ``joints_cam_m``, no inferred hands).
@@ -71,11 +74,13 @@ class ThreeD:
             max_hidden_s: how long an inferred hand's score takes to decay to 0, seconds.
             principal_px: the principal point (cx, cy) in pixels, or None for the image
                 centre.
+            silhouettes: fit seen hands to their amodal silhouettes too.
         """
         self._lifter, self._fitter = lifter, fitter
         self._focal_px, self._principal_px, self._tracks = focal_px, principal_px, tracks
         self._infer_hidden = infer_hidden and tracks
         self._max_hidden_s = max_hidden_s
+        self._silhouettes = silhouettes
         self._last_score: dict[Side, float] = {}
         self._last_px: dict[Side, np.ndarray] = {}
         parts = (["lift PSJNet+EN"] if lifter is not None else []) + (
@@ -95,17 +100,19 @@ class ThreeD:
         (unchanged without a lifter). Safe to call for the two hands at once."""
         if self._lifter is None:
             return pose
+        if not (np.isfinite(pose.joints_px).all() and np.isfinite(pose.joints_rel_m).all()):
+            return pose  # nothing to lift from
         rot = affine_rotation(crop.crop_to_frame)  # crop axes → frame axes (mirror included)
         world_crop = pose.joints_rel_m.copy()
         world_crop[:, :2] = pose.joints_rel_m[:, :2] @ rot  # the inverse of SHPE's to_frame
         lifted = self._lifter.lift(frame_to_crop_points(crop, pose.joints_px), pose.visible,
                                    world_crop, crop.size_px)
         joints_px = apply_affine(crop.crop_to_frame, lifted.joints_crop_px)
+        if not (np.isfinite(joints_px).all() and np.isfinite(lifted.rel_depth).all()):
+            return pose
         cam = self.intrinsics(frame)
         joints_cam = reconstruct_by_size_m(joints_px, lifted.rel_depth, KEYBONE_M,
                                            MEAN_BONE_SUM_M, cam.focal_px, cam.cx_px, cam.cy_px)
-        if not np.isfinite(joints_cam).all():
-            return pose
         return dataclasses.replace(pose, lifted_rel_m=joints_cam - joints_cam[0])
 
     def fit(self, frame: Frame, masks: HandMasks, poses: Hands[HandPose]) -> Hands[HandPose]:
@@ -121,7 +128,7 @@ class ThreeD:
         def evidence(side: Side):
             pose = poses.get(side)
             if pose is not None:
-                return observed_evidence(pose, masks)
+                return observed_evidence(pose, masks, self._silhouettes)
             return (hidden_evidence(side, masks, self._last_px.get(side)) if self._infer_hidden
                     else None)
 

@@ -60,22 +60,12 @@ def test_report_counts_splits_missed_hands_and_mrrpe() -> None:
                                      "auc_severe_fitted=na")  # the fitted hands are not severe
 
 
-def test_true_focal_reaches_a_config_only_when_it_has_the_field() -> None:
-    @dataclasses.dataclass(frozen=True)
-    class ThreeD:
-        focal_px: float | None = None
-
-    @dataclasses.dataclass(frozen=True)
-    class Config:
-        threed: ThreeD = ThreeD()
-
-    assert evs.with_true_focal(Config(), 321.0).threed.focal_px == 321.0
+def test_the_true_camera_reaches_the_3d_stage() -> None:
     real = evs.default_config(evs.App.BATCH, evs.InputKind.IMAGES)
-    passed = evs.with_true_focal(real, 321.0)
-    if hasattr(getattr(real, "threed", None), "focal_px"):  # once the 3D stage has the field
-        assert passed.threed.focal_px == 321.0
-    else:
-        assert passed is None
+    passed = evs.with_true_camera(real, 321.0, (120.5, 130.5))
+    assert passed.threed.focal_px == 321.0 and passed.threed.principal_px == (120.5, 130.5)
+    off = dataclasses.replace(real, threed=None)
+    assert evs.with_true_camera(off, 321.0, (1.0, 1.0)) is off
 
 
 def test_a_set_of_another_seed_is_refused(tmp_path) -> None:
@@ -96,8 +86,10 @@ def test_smoke_run_on_three_generated_samples(tmp_path) -> None:
     assert found is not None
     assert re.fullmatch(r"summary auc_severe_mediapipe=(\d\.\d{4}|na) auc_severe_lifted=(\S+) "
                         r"auc_severe_fitted=(\S+)", lines[-1])
-    if int(found.group(1)) > 0:
-        assert "| mediapipe | visible | small |" in out.stdout
+    assert "true focal passed to the pipeline: yes" in out.stdout
+    if int(found.group(1)) > 0:  # every found hand has all three estimates
+        for estimate in ("mediapipe", "lifted", "fitted"):
+            assert re.search(rf"\| {estimate} \| all \| (small|severe) \| [1-9]", out.stdout)
     assert md.read_text().strip().splitlines()[-1] == lines[-1]
 
 

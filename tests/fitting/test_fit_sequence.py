@@ -8,7 +8,7 @@ import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence
 from hdr_live.fitting.fitter import HandFitter
-from hdr_live.fitting.options import BATCH_ITERATIONS, FitOptions
+from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.synthetic import camera, evidence_of, moving_sequence
 from hdr_live.hand_model.capsules import hand_capsules, penetration_m
 from hdr_live.joints import BONES, NUM_JOINTS, Side
@@ -107,7 +107,7 @@ def test_hidden_hand_is_pushed_out_of_the_seen_hand() -> None:
     rng = np.random.default_rng(33)
     right_p, left_p = moving_sequence(rng, 2)[0], moving_sequence(rng, 2)[0]
     left_p = dataclasses.replace(left_p, trans_m=right_p.trans_m + [-0.25, 0.0, 0.0])
-    fitter = HandFitter(FitOptions(iterations=BATCH_ITERATIONS))
+    fitter = HandFitter(FitOptions(iterations=20))
     both = Hands(left=evidence_of(left_p, Side.LEFT, cam, rng, 1.0, 0.003, False),
                  right=evidence_of(right_p, Side.RIGHT, cam, rng, 1.0, 0.003, False))
     before = fitter.fit(both, cam, 0.0).left
