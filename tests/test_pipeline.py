@@ -171,22 +171,29 @@ def test_default_pipeline_works_on_hasm_grid_and_detects_on_a_budget(clip_frames
             pose.visible, joint_visibility(pose.joints_px, r.masks.visible(pose.side)))
 
 
-def test_a_coasting_hand_needs_a_confident_pose():
-    """A side whose prior coasts (the hand was lost) keeps its pose only at
-    ShpeConfig.min_coasting_score; a tracked side at min_pose_score."""
+def _two_box_hands():
+    """Two hand-shaped joint sets and their box masks on a 240 × 400 frame (right, left,
+    masks)."""
     from support import hand_box_joints
     from hdr_live.hand_masks import HandMasks
-    from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
-    from hdr_live.stages.shpe.interface import CropPose
-    from hdr_live.types import Hands
 
-    frame = Frame(np.full((240, 400, 3), 80, np.uint8), 0, 0.0)
     right, left = hand_box_joints(100, 120), hand_box_joints(300, 120)
     ra = np.zeros((240, 400), bool)
     la = ra.copy()
     ra[60:180, 50:150] = True
     la[60:180, 250:350] = True
-    masks = HandMasks(ra, ra.copy(), la, la.copy())
+    return right, left, HandMasks(ra, ra.copy(), la, la.copy())
+
+
+def test_a_coasting_hand_needs_a_confident_pose():
+    """A side whose prior coasts (the hand was lost) keeps its pose only at
+    ShpeConfig.min_coasting_score; a tracked side at min_pose_score."""
+    from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+    from hdr_live.stages.shpe.interface import CropPose
+    from hdr_live.types import Hands
+
+    frame = Frame(np.full((240, 400, 3), 80, np.uint8), 0, 0.0)
+    right, left, masks = _two_box_hands()
 
     class FixedHasm:
         name = "fixed"
@@ -219,21 +226,14 @@ def test_a_coasting_hand_needs_a_confident_pose():
 def test_inferred_hands_are_outputs_not_hasm_priors():
     """With the 3D stage, a tracked hand that SHPE stops finding is output as inferred (with
     camera-frame joints), while HASM's prior holds only the hands a network saw."""
-    from support import hand_box_joints
     from hdr_live.fitting.fitter import HandFitter
     from hdr_live.fitting.options import FitOptions
-    from hdr_live.hand_masks import HandMasks
     from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
     from hdr_live.stages.shpe.interface import CropPose, frame_to_crop_points
     from hdr_live.threed.stage import ThreeD
     from hdr_live.types import Hands
 
-    right, left = hand_box_joints(100, 120), hand_box_joints(300, 120)
-    ra = np.zeros((240, 400), bool)
-    la = ra.copy()
-    ra[60:180, 50:150] = True
-    la[60:180, 250:350] = True
-    masks = HandMasks(ra, ra.copy(), la, la.copy())
+    right, left, masks = _two_box_hands()
     priors_seen = []
 
     class FixedHasm:

@@ -72,6 +72,18 @@ def solve_root_depth_m(joints_px: np.ndarray, rel_depth: np.ndarray, keybone_m: 
     return float((-qb + np.sqrt(disc)) / (2.0 * qa))
 
 
+def _checked(joints_px: np.ndarray, rel_depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(21, 2) and (21,) float64 copies of the inputs; ValueError for other shapes or
+    non-finite values."""
+    p = np.asarray(joints_px, dtype=np.float64)
+    d = np.asarray(rel_depth, dtype=np.float64)
+    if p.shape != (21, 2) or d.shape != (21,):
+        raise ValueError(f"need joints (21, 2) and rel_depth (21,), got {p.shape}, {d.shape}")
+    if not (np.isfinite(p).all() and np.isfinite(d).all()):
+        raise ValueError("joints and rel_depth must be finite")
+    return p, d
+
+
 def reconstruct_camera_m(joints_px: np.ndarray, rel_depth: np.ndarray, keybone_m: float,
                          focal_px: float, cx_px: float, cy_px: float) -> np.ndarray:
     """Camera-frame joints of one hand with the wrist depth solved from the keybone length.
@@ -87,12 +99,7 @@ def reconstruct_camera_m(joints_px: np.ndarray, rel_depth: np.ndarray, keybone_m
     Raises:
         ValueError: wrong shapes, non-finite inputs, or see :func:`solve_root_depth_m`.
     """
-    p = np.asarray(joints_px, dtype=np.float64)
-    d = np.asarray(rel_depth, dtype=np.float64)
-    if p.shape != (21, 2) or d.shape != (21,):
-        raise ValueError(f"need joints (21, 2) and rel_depth (21,), got {p.shape}, {d.shape}")
-    if not (np.isfinite(p).all() and np.isfinite(d).all()):
-        raise ValueError("joints and rel_depth must be finite")
+    p, d = _checked(joints_px, rel_depth)
     z = solve_root_depth_m(p, d, keybone_m, focal_px, cx_px, cy_px)
     return backproject_m(p, d, keybone_m, z, focal_px, cx_px, cy_px)
 
@@ -127,12 +134,7 @@ def reconstruct_by_size_m(joints_px: np.ndarray, rel_depth: np.ndarray, keybone_
     """
     from hdr_live.joints import BONES
 
-    p = np.asarray(joints_px, dtype=np.float64)
-    d = np.asarray(rel_depth, dtype=np.float64)
-    if p.shape != (21, 2) or d.shape != (21,):
-        raise ValueError(f"need joints (21, 2) and rel_depth (21,), got {p.shape}, {d.shape}")
-    if not (np.isfinite(p).all() and np.isfinite(d).all()):
-        raise ValueError("joints and rel_depth must be finite")
+    p, d = _checked(joints_px, rel_depth)
     if not (keybone_m > 0 and bone_sum_m > 0 and focal_px > 0):
         raise ValueError("keybone_m, bone_sum_m and focal_px must be positive")
     depths = np.geomspace(0.05, 20.0, 160)

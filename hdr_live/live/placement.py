@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdr_live.threed.camera import focal_guess_px
+from hdr_live.threed.camera import focal_guess_px, principal_point_px
 from hdr_live.types import HandGeometry, HandPose
 
 
@@ -26,7 +26,7 @@ def wrist_camera_m(pose: HandPose, height: int, width: int, focal_px: float | No
     f = focal_guess_px(height, width) if focal_px is None else float(focal_px)
     geometry = HandGeometry(pose.joints_px, pose.joints_rel_m)
     z = f / max(geometry.px_per_m(), 1e-6)
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    cx, cy = principal_point_px(height, width)
     u, v = pose.joints_px[0]
     return np.array([(u - cx) * z / f, (v - cy) * z / f, z], dtype=np.float64)
 
