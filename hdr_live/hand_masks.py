@@ -32,7 +32,9 @@ from hdr_live.joints import Side
 RIGHT_AMODAL, RIGHT_VISIBLE, LEFT_AMODAL, LEFT_VISIBLE = range(4)
 
 
-def _plane(side: Side, visible: bool) -> int:
+def mask_plane(side: Side, visible: bool) -> int:
+    """Index of ``side``'s amodal (``visible`` False) or visible mask in the module's plane
+    order (e.g. in :meth:`HandMasks.in_crop`'s (4, S, S) output)."""
     return (LEFT_AMODAL if side is Side.LEFT else RIGHT_AMODAL) + int(visible)
 
 
@@ -257,13 +259,13 @@ class HandMasks:
 
     def visible_at(self, side: Side, points_px: np.ndarray) -> np.ndarray:
         """(N,) bool: ``side``'s visible mask at (N, 2) frame pixels (see :meth:`at_points`)."""
-        return self.at_points(points_px)[_plane(side, visible=True)]
+        return self.at_points(points_px)[mask_plane(side, visible=True)]
 
     def amodal_box(self, side: Side) -> Box | None:
         """Box around ``side``'s amodal pixels in frame pixels, clipped to the frame, or None
         when the mask is empty there. A scored mask's box is measured on HASM's grid (its
         pixels' extent mapped to the frame), so it is as precise as that grid."""
-        k = _plane(side, visible=False)
+        k = mask_plane(side, visible=False)
         if self._frame is not None:
             from hdr_live.geometry import box_from_mask
 
@@ -292,7 +294,7 @@ class HandMasks:
         """``side``'s amodal area in frame pixels² (inside ``box``, frame pixels, when given).
 
         A scored mask's area is its grid pixels' count times one grid pixel's frame area."""
-        k = _plane(side, visible=False)
+        k = mask_plane(side, visible=False)
         if self._frame is not None:
             m = self._frame[k]
             if box is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence
+from hdr_live.hand_model.articulation import rot_z
 from hdr_live.hand_model.camera import Intrinsics, backproject
 from hdr_live.hand_model.kinematics import (ANGLES, BONE_SCALE, MIN_WRIST_DEPTH_M, NUM_PARAMS,
                                             ROT, TRANS, hand_to_cam_batch, joints_hand_batch)
@@ -28,11 +29,6 @@ _FACING = np.diag([1.0, -1.0, -1.0])
 _BONES = np.array(BONES)
 
 
-def _in_plane(angle_rad: float) -> np.ndarray:
-    c, s = np.cos(angle_rad), np.sin(angle_rad)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-
-
 def _rotation(rest_cam_axes: np.ndarray, ev: FitEvidence) -> np.ndarray:
     """Hand → camera rotation (applied after the side's mirror)."""
     palm = list(PALM_POLYGON)
@@ -41,7 +37,7 @@ def _rotation(rest_cam_axes: np.ndarray, ev: FitEvidence) -> np.ndarray:
     model = (_FACING @ rest_cam_axes[Joint.MIDDLE_MCP])[:2]
     seen = ev.joints_px[Joint.MIDDLE_MCP] - ev.joints_px[Joint.WRIST]
     turn = np.arctan2(seen[1], seen[0]) - np.arctan2(model[1], model[0])
-    return _in_plane(float(turn)) @ _FACING
+    return rot_z(float(np.degrees(turn))) @ _FACING
 
 
 def initial_theta(ev: FitEvidence, intrinsics: Intrinsics, side: Side,

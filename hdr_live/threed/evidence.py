@@ -18,6 +18,7 @@ import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence, Silhouette
 from hdr_live.geometry import Roi, crop_affine
+from hdr_live.hand_masks import mask_plane
 from hdr_live.joints import NUM_JOINTS, Side
 from hdr_live.types import HandMasks, HandPose
 
@@ -31,8 +32,6 @@ SILHOUETTE_MARGIN = 1.3
 #: A hidden hand's occluder region spans its last joints' box enlarged by this factor.
 OCCLUDER_MARGIN = 2.0
 
-_AMODAL_PLANE = {Side.RIGHT: 0, Side.LEFT: 2}
-_VISIBLE_PLANE = {Side.RIGHT: 1, Side.LEFT: 3}
 
 
 def silhouette(masks: HandMasks, side: Side) -> Silhouette | None:
@@ -47,7 +46,7 @@ def silhouette(masks: HandMasks, side: Side) -> Silhouette | None:
         return None
     side_px = SILHOUETTE_MARGIN * max(box.width, box.height, 8.0)
     grid_to_frame = crop_affine(Roi(box.center, side_px), SILHOUETTE_GRID_PX)
-    mask = masks.in_crop(grid_to_frame, SILHOUETTE_GRID_PX)[_AMODAL_PLANE[side]]
+    mask = masks.in_crop(grid_to_frame, SILHOUETTE_GRID_PX)[mask_plane(side, visible=False)]
     return Silhouette(mask=mask, mask_to_frame=grid_to_frame) if mask.any() else None
 
 
@@ -89,7 +88,7 @@ def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None) ->
         side_px = OCCLUDER_MARGIN * max(float((hi - lo).max()), 8.0)
         grid_to_frame = crop_affine(Roi(tuple((lo + hi) / 2.0), side_px), SILHOUETTE_GRID_PX)
         planes = masks.in_crop(grid_to_frame, SILHOUETTE_GRID_PX)
-        mask = planes[_VISIBLE_PLANE[side.other]] | planes[_VISIBLE_PLANE[side]]
+        mask = planes[mask_plane(side.other, visible=True)] | planes[mask_plane(side, visible=True)]
         if mask.any():
             occluder = Silhouette(mask=mask, mask_to_frame=grid_to_frame, cover=False)
     return FitEvidence(joints_px=None, joint_weight=np.zeros(NUM_JOINTS),

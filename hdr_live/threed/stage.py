@@ -30,8 +30,9 @@ from hdr_live.fitting.fitter import HandFit, HandFitter
 from hdr_live.geometry import affine_rotation, apply_affine
 from hdr_live.hand_model.camera import Intrinsics
 from hdr_live.hand_model.skeleton import SEGMENT_LENGTHS_M, HandShape, rest_skeleton
-from hdr_live.joints import BONES, Side
+from hdr_live.joints import Side
 from hdr_live.lift.lifter import Lifter
+from hdr_live.metrics3d import bone_lengths_mm
 from hdr_live.lift.reconstruct import reconstruct_by_size_m
 from hdr_live.stages.shpe.interface import frame_to_crop_points
 from hdr_live.threed.camera import focal_guess_px, principal_point_px
@@ -44,8 +45,7 @@ KEYBONE_M = float(SEGMENT_LENGTHS_M[2, 0])
 
 
 def _bone_sum_m(shape: HandShape) -> float:
-    joints, bones = rest_skeleton(shape).joints() * shape.scale, np.asarray(BONES)
-    return float(np.linalg.norm(joints[bones[:, 1]] - joints[bones[:, 0]], axis=1).sum())
+    return float(bone_lengths_mm(rest_skeleton(shape).joints() * shape.scale).sum()) / 1000.0
 
 
 #: The summed length of the 20 bones of the model's mean hand, metres: the lifted pose is
