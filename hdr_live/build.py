@@ -28,6 +28,8 @@ from hdr_live.stages.hasm.interface import Hasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
 from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
+from hdr_live.stages.hdrm.gate import GatedRestorer
+from hdr_live.stages.hdrm.identity import IdentityRestorer
 from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
 from hdr_live.stages.hdrm.stage import Hdrm, Restorer
 from hdr_live.stages.shpe.interface import Shpe
@@ -165,8 +167,12 @@ def build_restorer(config: PipelineConfig) -> Restorer:
         hdr_live.weights.WeightsError: learned weights missing or corrupt.
     """
     hdrm = config.hdrm
+    if hdrm.backend is HdrmKind.OFF:
+        return IdentityRestorer()
     if hdrm.backend is HdrmKind.BASELINE:
         return InpaintRestorerBaseline(work_scale=hdrm.inpaint_scale)
+    if hdrm.backend is HdrmKind.GATED:
+        return GatedRestorer(InpaintRestorerBaseline(work_scale=hdrm.inpaint_scale), hdrm.gate)
     if config.device.is_cuda:
         return load_device_hdrm(hdrm.weights, config.device, config.tensorrt)
     from hdr_live.stages.hdrm.learned import load_hdrm

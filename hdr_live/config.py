@@ -31,6 +31,7 @@ from pathlib import Path
 from hdr_live.accel.device import CPU, Device, DevicePreference, resolve_device
 from hdr_live.stages.hasm.budget import BudgetOptions
 from hdr_live.stages.hasm.joint_flow import JointFlowOptions
+from hdr_live.stages.hdrm.gate import GateOptions
 from hdr_live.temporal.flow import FlowOptions
 from hdr_live.weights import WEIGHTS_DIR
 
@@ -80,10 +81,14 @@ class HasmKind(str, enum.Enum):
 
 
 class HdrmKind(str, enum.Enum):
-    """HDRM restorer: OpenCV inpainting (baseline) or HDRNet."""
+    """HDRM restorer: none (the crop as it is), OpenCV inpainting (baseline), HDRNet, or
+    inpainting only where a per-hand gate says it helps
+    (:class:`hdr_live.stages.hdrm.gate.GatedRestorer`)."""
 
+    OFF = "off"
     BASELINE = "baseline"
     LEARNED = "learned"
+    GATED = "gated"
 
 
 class ShpeKind(str, enum.Enum):
@@ -162,11 +167,13 @@ class HdrmConfig:
         backend: inpainting or HDRNet.
         weights: HDRNet's safetensors file.
         inpaint_scale: the inpainting restorer works at this fraction of the crop, in (0, 1].
+        gate: when the gated restorer (:attr:`HdrmKind.GATED`) restores a hand.
     """
 
     backend: HdrmKind = HdrmKind.BASELINE
     weights: Path = DEFAULT_HDRM_WEIGHTS
     inpaint_scale: float = 1.0
+    gate: GateOptions = GateOptions()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,8 +19,9 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto",
                    help="HASM backend in hdr mode: the learned SegFormer or landmark silhouettes "
                         "(baseline); auto = learned")
-    p.add_argument("--hdrm", choices=["auto", "baseline", "learned"], default="auto",
-                   help="HDRM restorer in hdr mode: OpenCV inpainting (baseline) or HDRNet "
+    p.add_argument("--hdrm", choices=["auto", "off", "baseline", "learned"], default="auto",
+                   help="HDRM restorer in hdr mode: none, the crop as it is (off), OpenCV "
+                        "inpainting (baseline) or HDRNet "
                         "(learned); auto = inpainting, except in the live app on CUDA")
     p.add_argument("--shpe", choices=["mediapipe", "detnet"], default="mediapipe",
                    help="SHPE in hdr mode: MediaPipe's landmark network (default) or the "

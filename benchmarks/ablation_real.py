@@ -1,0 +1,187 @@
+"""HDRM on real appearance: the AIH_Syn protocol on real footage (:mod:`real_occlusion`).
+
+For each sample (a real hand cut from another frame pasted over or under a real, fully visible
+target; overlap 10–60 % of the target's amodal mask) the pipeline's SHPE poses the target:
+
+  clean     the window without the paste, crop from the exact masks (the ceiling)
+  off       the occluded crop as it is (no HDRM)
+  inpaint   OpenCV inpainting of M_R (the old default)
+  hdrnet    HDRNet (ONNX Runtime)
+  gated     the default: per hand, :class:`hdr_live.stages.hdrm.gate.GatedRestorer`
+
+each with the exact masks (``gt``) and with the learned HASM's masks (``hasm``, from a
+tracker-like joint prior: both hands' joints with noise). Prints per depth and overlap bin: HASM
+IoU (the target's amodal and visible masks) and the SHPE's 2D EPE in sample pixels (the target's
+amodal box is 120 px long) against the joints found on the clean frame, with the hands found
+(presence ≥ the pipeline's ``min_pose_score``) per restorer; EPE is averaged over the hands
+every restorer found. ``--csv`` writes one row per sample and restorer; ``--sheet`` a contact
+sheet of samples, masks and restorations.
+
+    python benchmarks/ablation_real.py --real ../shared/real --dev ../shared/dev_real \
+        --per-bin 30 --csv /tmp/ablation_real.csv --sheet docs/real_occlusion_sheet.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from real_occlusion import (OVERLAP_BINS, OcclusionSample, evaluation_hands,  # noqa: E402
+                            make_samples, prior_of)
+
+from hdr_live.build import build_restorer, build_shpe  # noqa: E402
+from hdr_live.config import HdrmKind, PipelineConfig  # noqa: E402
+from hdr_live.eval2d import epe_px  # noqa: E402
+from hdr_live.geometry import apply_affine, invert_affine  # noqa: E402
+from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs  # noqa: E402
+from hdr_live.types import Frame, HandCrop  # noqa: E402
+
+RESTORERS = ("off", "inpaint", "hdrnet", "gated")
+KINDS = {"off": HdrmKind.OFF, "inpaint": HdrmKind.BASELINE, "hdrnet": HdrmKind.LEARNED,
+         "gated": HdrmKind.GATED}
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = (a | b).sum()
+    return float((a & b).sum() / union) if union else float("nan")
+
+
+def _pose_epe(shpe, inputs, restorer, joints_px, prior_px, min_score
+              ) -> tuple[float, np.ndarray, float]:
+    """(2D EPE in sample px or NaN when not found, restored crop, SHPE presence)."""
+    rgb = restorer.restore(inputs)
+    crop = HandCrop(inputs.side, rgb, inputs.image_rgb, inputs.crop_to_frame, inputs.mirrored,
+                    inputs.m_d, inputs.m_r, inputs.target_visible)
+    est = shpe.estimate(crop, apply_affine(invert_affine(crop.crop_to_frame), prior_px))
+    if est.presence < min_score:
+        return float("nan"), rgb, est.presence
+    return epe_px(est.to_frame(crop)[0], joints_px), rgb, est.presence
+
+
+def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0):
+    """Per sample: a dict of its figures (see the module docstring) and, for the first
+    ``sheet_rows`` samples, the images of a contact-sheet row."""
+    from hdr_live.stages.hasm.learned import load_mask_net, predict_masks
+
+    config = PipelineConfig()
+    shpe = build_shpe(config)
+    restorers = {name: build_restorer(config.with_backends(None, kind))
+                 for name, kind in KINDS.items()}
+    net, spec = load_mask_net(config.hasm.weights)
+    min_score = config.shpe.min_pose_score
+    rng = np.random.default_rng(seed)
+    rows, sheet = [], []
+    for k, s in enumerate(samples):
+        frame = Frame(s.image, k, 0.0)
+        prior = prior_of(s, rng)
+        hasm = predict_masks(net, spec, frame, prior)
+        row = {"name": s.name, "depth": s.depth, "overlap": s.overlap,
+               "hidden": s.occluded_frac,
+               "iou_amodal": _iou(hasm.amodal(s.side), s.masks.amodal(s.side)),
+               "iou_visible": _iou(hasm.visible(s.side), s.masks.visible(s.side))}
+        gt_inputs = build_crop_inputs(frame, s.masks, s.side, False, CropOptions())
+        clean = build_crop_inputs(Frame(s.clean, k, 0.0), s.masks, s.side, False, CropOptions())
+        row["clean"], _, _ = _pose_epe(shpe, clean, restorers["off"], s.joints_px,
+                                    prior.get(s.side), min_score)
+        images = [s.image, gt_inputs.image_rgb]
+        for masks_name, masks in (("gt", s.masks), ("hasm", hasm)):
+            inputs = build_crop_inputs(frame, masks, s.side, False, CropOptions())
+            for name, restorer in restorers.items():
+                if inputs is None:
+                    row[f"{masks_name}_{name}"] = float("nan")
+                    continue
+                epe, rgb, presence = _pose_epe(shpe, inputs, restorer, s.joints_px,
+                                               prior.get(s.side), min_score)
+                row[f"{masks_name}_{name}"] = epe
+                row[f"{masks_name}_{name}_presence"] = presence
+                if masks_name == "hasm" and name in ("inpaint", "hdrnet"):
+                    images.append(rgb)
+            if masks_name == "hasm" and inputs is not None:
+                row["removal"] = float(inputs.m_r.sum() / max(inputs.target_amodal.sum(), 1))
+                row["deocclusion"] = float(inputs.m_d.sum() / max(inputs.target_amodal.sum(), 1))
+                images.insert(2, _mask_overlay(inputs))
+        rows.append(row)
+        if len(sheet) < sheet_rows and hasm.has(s.side):
+            sheet.append((row, images))
+    return rows, sheet
+
+
+def _mask_overlay(inputs) -> np.ndarray:
+    """The crop with M_D (red) and M_R (blue) and the target's visible mask (green) tinted."""
+    out = inputs.image_rgb.astype(np.float32)
+    for mask, colour in ((inputs.target_visible, (0, 200, 0)), (inputs.m_d, (230, 0, 0)),
+                         (inputs.m_r, (0, 60, 255))):
+        out[mask] = 0.5 * out[mask] + 0.5 * np.array(colour, np.float32)
+    return out.astype(np.uint8)
+
+
+def _bin_of(overlap: float) -> str:
+    for lo, hi in OVERLAP_BINS:
+        if lo <= overlap < hi + 0.05:
+            return f"{int(100 * lo)}-{int(100 * hi)}%"
+    return "other"
+
+
+def report(rows: list[dict]) -> None:
+    """Print the per depth and overlap bin table (see the module docstring)."""
+    cols = ["clean"] + [f"{m}_{r}" for m in ("gt", "hasm") for r in RESTORERS]
+    cols = [c for c in cols if c in rows[0]]
+    print(f"{'depth':7s}{'overlap':9s}{'n':>4s}{'IoU a':>7s}{'IoU v':>7s}  " +
+          "".join(f"{c:>13s}" for c in cols))
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["depth"], _bin_of(r["overlap"])), []).append(r)
+    for depth in ("front", "behind"):
+        keys = sorted(k for k in groups if k[0] == depth)
+        for key in keys + [(depth, "all")]:
+            g = groups[key] if key[1] != "all" else [r for r in rows if r["depth"] == depth]
+            m = np.array([[r.get(c, np.nan) for c in cols] for r in g], dtype=np.float64)
+            common = np.isfinite(m).all(1)
+            found = np.isfinite(m).sum(0)
+            means = np.nanmean(np.where(common[:, None], m, np.nan), 0) if common.any() \
+                else np.full(len(cols), np.nan)
+            iou_a = np.nanmean([r["iou_amodal"] for r in g])
+            iou_v = np.nanmean([r["iou_visible"] for r in g])
+            cells = "".join(f"{v:7.2f} ({f:3d})" for v, f in zip(means, found))
+            print(f"{key[0]:7s}{key[1]:9s}{len(g):4d}{iou_a:7.3f}{iou_v:7.3f}  {cells}"
+                  f"   [EPE px over {common.sum()} found by all; (found)]")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--real", type=Path, default=Path("../shared/real"))
+    p.add_argument("--dev", type=Path, default=Path("../shared/dev_real"))
+    p.add_argument("--per-bin", type=int, default=30, help="samples per depth and overlap bin")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--csv", type=Path, help="one row per sample")
+    p.add_argument("--sheet", type=Path, help="contact sheet PNG of the first samples")
+    args = p.parse_args()
+    for folder in (args.real, args.dev):
+        if not folder.is_dir():
+            p.error(f"evaluation folder not found: {folder}")
+    hands = evaluation_hands(args.real, args.dev)
+    samples = list(make_samples(hands, args.per_bin, args.seed))
+    print(f"{len(hands)} confident, fully visible evaluation hands "
+          f"({len({h.source.split('#')[0] for h in hands})} files); {len(samples)} samples")
+    rows, sheet = evaluate(samples, sheet_rows=12 if args.sheet else 0)
+    report(rows)
+    if args.csv:
+        with args.csv.open("w", newline="") as f:
+            names = list(dict.fromkeys(k for r in rows for k in r))
+            w = csv.DictWriter(f, fieldnames=names, restval="nan")
+            w.writeheader()
+            w.writerows(rows)
+    if args.sheet:
+        from contact_sheet import write_sheet
+
+        write_sheet(args.sheet, sheet)
+
+
+if __name__ == "__main__":
+    main()
