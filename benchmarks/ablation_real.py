@@ -5,9 +5,11 @@ target; overlap 10–60 % of the target's amodal mask) the pipeline's SHPE poses
 
   clean     the window without the paste, crop from the exact masks (the ceiling)
   off       the occluded crop as it is (no HDRM)
-  inpaint   OpenCV inpainting of M_R (the old default)
+  inpaint   OpenCV inpainting of M_R as eq. (2) gives it (the old default)
+  band      the same with the target's skeleton band (from its joint prior) kept out of M_R
   hdrnet    HDRNet (ONNX Runtime)
-  gated     the default: per hand, :class:`hdr_live.stages.hdrm.gate.GatedRestorer`
+  gated     the default: the band, and inpainting only where
+            :class:`hdr_live.stages.hdrm.gate.GatedRestorer` opens
 
 each with the exact masks (``gt``) and with the learned HASM's masks (``hasm``, from a
 tracker-like joint prior: both hands' joints with noise). Prints per depth and overlap bin: HASM
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -32,19 +35,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_occlusion import (OVERLAP_BINS, OcclusionSample, evaluation_hands,  # noqa: E402
+from real_occlusion import (OcclusionSample, evaluation_hands,  # noqa: E402
                             make_samples, prior_of)
 
 from hdr_live.build import build_restorer, build_shpe  # noqa: E402
 from hdr_live.config import HdrmKind, PipelineConfig  # noqa: E402
 from hdr_live.eval2d import epe_px  # noqa: E402
 from hdr_live.geometry import apply_affine, invert_affine  # noqa: E402
+from hdr_live.stages.hdrm.gate import GateFeatures  # noqa: E402
 from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs  # noqa: E402
 from hdr_live.types import Frame, HandCrop  # noqa: E402
 
-RESTORERS = ("off", "inpaint", "hdrnet", "gated")
-KINDS = {"off": HdrmKind.OFF, "inpaint": HdrmKind.BASELINE, "hdrnet": HdrmKind.LEARNED,
-         "gated": HdrmKind.GATED}
+RESTORERS = ("off", "inpaint", "band", "hdrnet", "gated")
+KINDS = {"off": HdrmKind.OFF, "inpaint": HdrmKind.BASELINE, "band": HdrmKind.BASELINE,
+         "hdrnet": HdrmKind.LEARNED, "gated": HdrmKind.GATED}
+#: the variants that run on the pipeline's own crop inputs (the skeleton band of the prior)
+BANDED = ("band", "gated")
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -75,13 +81,14 @@ def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0)
                  for name, kind in KINDS.items()}
     net, spec = load_mask_net(config.hasm.weights)
     min_score = config.shpe.min_pose_score
+    banded_options = CropOptions(prior_band=config.hdrm.prior_band)
     rng = np.random.default_rng(seed)
     rows, sheet = [], []
     for k, s in enumerate(samples):
         frame = Frame(s.image, k, 0.0)
         prior = prior_of(s, rng)
         hasm = predict_masks(net, spec, frame, prior)
-        row = {"name": s.name, "depth": s.depth, "overlap": s.overlap,
+        row = {"name": s.name, "depth": s.depth, "bin": s.overlap_bin, "overlap": s.overlap,
                "hidden": s.occluded_frac,
                "iou_amodal": _iou(hasm.amodal(s.side), s.masks.amodal(s.side)),
                "iou_visible": _iou(hasm.visible(s.side), s.masks.visible(s.side))}
@@ -91,8 +98,11 @@ def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0)
                                     prior.get(s.side), min_score)
         images = [s.image, gt_inputs.image_rgb]
         for masks_name, masks in (("gt", s.masks), ("hasm", hasm)):
-            inputs = build_crop_inputs(frame, masks, s.side, False, CropOptions())
+            plain = build_crop_inputs(frame, masks, s.side, False, CropOptions())
+            banded = build_crop_inputs(frame, masks, s.side, False, banded_options,
+                                       prior.get(s.side))
             for name, restorer in restorers.items():
+                inputs = banded if name in BANDED else plain
                 if inputs is None:
                     row[f"{masks_name}_{name}"] = float("nan")
                     continue
@@ -100,16 +110,32 @@ def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0)
                                                prior.get(s.side), min_score)
                 row[f"{masks_name}_{name}"] = epe
                 row[f"{masks_name}_{name}_presence"] = presence
-                if masks_name == "hasm" and name in ("inpaint", "hdrnet"):
+                if masks_name == "hasm" and name in ("inpaint", "hdrnet", "gated"):
                     images.append(rgb)
-            if masks_name == "hasm" and inputs is not None:
-                row["removal"] = float(inputs.m_r.sum() / max(inputs.target_amodal.sum(), 1))
-                row["deocclusion"] = float(inputs.m_d.sum() / max(inputs.target_amodal.sum(), 1))
-                images.insert(2, _mask_overlay(inputs))
+            if masks_name == "hasm" and banded is not None:
+                row.update(dataclasses.asdict(GateFeatures.of(banded)))
+                images.insert(2, _mask_overlay(banded))
         rows.append(row)
-        if len(sheet) < sheet_rows and hasm.has(s.side):
+        if sheet_rows and hasm.has(s.side):
             sheet.append((row, images))
-    return rows, sheet
+    return rows, _sheet_rows(sheet, sheet_rows)
+
+
+def _sheet_rows(sheet: list, count: int) -> list:
+    """The first ``count`` - 6 samples of each depth, then the 6 where the default
+    (gated) pose is worst against no HDRM (the failures)."""
+    if not count:
+        return []
+    first = [r for depth in ("front", "behind")
+             for r in [x for x in sheet if x[0]["depth"] == depth][:(count - 6) // 2]]
+
+    def loss(item) -> float:
+        row = item[0]
+        gated = row["hasm_gated"] if np.isfinite(row["hasm_gated"]) else 1e3
+        off = row["hasm_off"] if np.isfinite(row["hasm_off"]) else 1e3
+        return gated - off
+    worst = sorted((x for x in sheet if x not in first), key=loss, reverse=True)[:6]
+    return first + worst
 
 
 def _mask_overlay(inputs) -> np.ndarray:
@@ -121,13 +147,6 @@ def _mask_overlay(inputs) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def _bin_of(overlap: float) -> str:
-    for lo, hi in OVERLAP_BINS:
-        if lo <= overlap < hi + 0.05:
-            return f"{int(100 * lo)}-{int(100 * hi)}%"
-    return "other"
-
-
 def report(rows: list[dict]) -> None:
     """Print the per depth and overlap bin table (see the module docstring)."""
     cols = ["clean"] + [f"{m}_{r}" for m in ("gt", "hasm") for r in RESTORERS]
@@ -136,7 +155,7 @@ def report(rows: list[dict]) -> None:
           "".join(f"{c:>13s}" for c in cols))
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["depth"], _bin_of(r["overlap"])), []).append(r)
+        groups.setdefault((r["depth"], r["bin"]), []).append(r)
     for depth in ("front", "behind"):
         keys = sorted(k for k in groups if k[0] == depth)
         for key in keys + [(depth, "all")]:
@@ -169,7 +188,7 @@ def main() -> None:
     samples = list(make_samples(hands, args.per_bin, args.seed))
     print(f"{len(hands)} confident, fully visible evaluation hands "
           f"({len({h.source.split('#')[0] for h in hands})} files); {len(samples)} samples")
-    rows, sheet = evaluate(samples, sheet_rows=12 if args.sheet else 0)
+    rows, sheet = evaluate(samples, sheet_rows=16 if args.sheet else 0)
     report(rows)
     if args.csv:
         with args.csv.open("w", newline="") as f:

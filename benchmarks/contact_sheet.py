@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 TILE_PX = 180
-COLUMNS = ("sample", "crop I_s", "M_D red, M_R blue", "inpaint", "HDRNet")
+COLUMNS = ("sample", "crop I_s", "M_D red, M_R blue", "inpaint", "HDRNet", "gated (default)")
 
 
 def _caption(row: dict) -> str:

@@ -65,6 +65,7 @@ class OcclusionSample:
     Attributes:
         name: target source / donor source.
         depth: "front" (the other hand occludes the target) or "behind" (it is hidden by it).
+        overlap_bin: the overlap bin it was drawn for, e.g. "10-25%".
         overlap: |target amodal ∩ other amodal| / |target amodal|.
         image: (S, S, 3) uint8 composite. clean: (S, S, 3) uint8 the window without the paste.
         side: the target's side. joints_px: (21, 2) float64 target joints (pseudo ground truth).
@@ -75,6 +76,7 @@ class OcclusionSample:
 
     name: str
     depth: str
+    overlap_bin: str
     overlap: float
     image: np.ndarray
     clean: np.ndarray
@@ -154,7 +156,7 @@ def _place(target_mask: np.ndarray, donor: SourceHand, m: np.ndarray, want: floa
 
 
 def make_sample(target: SourceHand, donor: SourceHand, depth: str, want: float,
-                rng: np.random.Generator) -> OcclusionSample | None:
+                rng: np.random.Generator, overlap_bin: str = "") -> OcclusionSample | None:
     """Paste ``donor`` over (``front``) or under (``behind``) ``target`` with overlap ``want``.
 
     Returns None when no offset gives that overlap (e.g. a donor too thin).
@@ -186,7 +188,8 @@ def make_sample(target: SourceHand, donor: SourceHand, depth: str, want: float,
     planes = {target.side: (t_mask, t_vis), target.side.other: (d_mask, d_vis)}
     masks = HandMasks(*planes[Side.RIGHT], *planes[Side.LEFT])
     hidden = float((t_mask & ~t_vis).sum() / t_mask.sum())
-    return OcclusionSample(f"{target.source} / {donor.source}", depth, overlap, image, clean,
+    return OcclusionSample(f"{target.source} / {donor.source}", depth, overlap_bin, overlap,
+                           image, clean,
                            target.side, _points(tw, target.joints_px),
                            _points(dw, donor.joints_px), masks, hidden)
 
@@ -222,7 +225,8 @@ def make_samples(hands: list[SourceHand], per_bin: int, seed: int) -> Iterator[O
                 t, d = (hands[int(i)] for i in rng.choice(len(hands), 2, replace=False))
                 if t.source.split("#")[0] == d.source.split("#")[0]:
                     continue
-                sample = make_sample(t, d, depth, float(rng.uniform(lo, hi)), rng)
+                sample = make_sample(t, d, depth, float(rng.uniform(lo, hi)), rng,
+                                     f"{round(100 * lo)}-{round(100 * hi)}%")
                 if sample is not None:
                     made += 1
                     yield sample

@@ -31,6 +31,7 @@ from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
 from hdr_live.stages.hdrm.gate import GatedRestorer
 from hdr_live.stages.hdrm.identity import IdentityRestorer
 from hdr_live.stages.hdrm.inpaint import InpaintRestorerBaseline
+from hdr_live.stages.hdrm.masks import CropOptions
 from hdr_live.stages.hdrm.stage import Hdrm, Restorer
 from hdr_live.stages.shpe.interface import Shpe
 from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe, ShpeOptions
@@ -57,7 +58,8 @@ def build_pipeline(config: PipelineConfig) -> StagedPipeline:
     use_flow = config.crop_consistency is not None and config.input_kind.tracks
     return HdrPipeline(
         build_hasm(config),
-        Hdrm(build_restorer(config), input_mirrored=config.mirrored),
+        Hdrm(build_restorer(config), CropOptions(prior_band=config.hdrm.prior_band),
+             input_mirrored=config.mirrored),
         build_shpe(config),
         config.shpe,
         tracks=config.input_kind.tracks,

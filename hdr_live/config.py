@@ -9,15 +9,15 @@ device to the stages.
 The defaults of each application live here and nowhere else (:func:`default_config`). On the
 CPU every application runs the same learned pipeline: the learned HASM in tracking mode (its
 full-frame detector on a budget, :mod:`hdr_live.stages.hasm.budget`; its masks kept on its own
-region grid), the inpainting HDRM, one SHPE pass per hand with a prior, the two hands at once,
+region grid), the gated HDRM (inpainting only where the masks say the other hand hides the
+target, :mod:`hdr_live.stages.hdrm.gate`), one SHPE pass per hand with a prior, the two hands at once,
 and the pipelined runtime (HASM's detector of frame t+1 beside the rest of frame t). The
 applications differ in:
 
 - ``process``, ``eval-2d`` and the Python API (:attr:`App.BATCH`): files and stills, inpainted
   at full resolution.
 - the live window (:attr:`App.LIVE`): a camera; it inpaints at half resolution
-  (:data:`LIVE_INPAINT_SCALE`), and on CUDA it runs HDRNet as its HDRM
-  (:data:`LIVE_CUDA_HDRM`). A ``--hasm baseline`` live run keeps the landmark baseline's
+  (:data:`LIVE_INPAINT_SCALE`). A ``--hasm baseline`` live run keeps the landmark baseline's
   frame-skipping detector on a shrunk frame (:data:`LIVE_BASELINE_DETECTOR`).
 """
 
@@ -168,12 +168,16 @@ class HdrmConfig:
         weights: HDRNet's safetensors file.
         inpaint_scale: the inpainting restorer works at this fraction of the crop, in (0, 1].
         gate: when the gated restorer (:attr:`HdrmKind.GATED`) restores a hand.
+        prior_band: M_R leaves out a band this fraction of the hand's size wide along the
+            target's joint prior (:attr:`hdr_live.stages.hdrm.masks.CropOptions.prior_band`;
+            0 = HDR eq. 2 as written).
     """
 
-    backend: HdrmKind = HdrmKind.BASELINE
+    backend: HdrmKind = HdrmKind.GATED
     weights: Path = DEFAULT_HDRM_WEIGHTS
     inpaint_scale: float = 1.0
     gate: GateOptions = GateOptions()
+    prior_band: float = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,9 +303,6 @@ class PipelineConfig:
         )
 
 
-#: The live app's HDRM on CUDA (HDRNet); on the CPU it is the inpainting default.
-LIVE_CUDA_HDRM = HdrmKind.LEARNED
-
 #: The live app inpaints at half the crop's resolution (a quarter of the pixels: HDRM's cost
 #: per hand falls about fourfold); ``process`` inpaints at full resolution, which keeps the
 #: hands apart better where they cross (docs/benchmarks.md, issue 15).
@@ -327,9 +328,7 @@ def default_config(app: App, input_kind: InputKind, device: Device = CPU) -> Pip
         input_kind=input_kind,
         device=device,
         hasm=HasmConfig(baseline=LIVE_BASELINE_DETECTOR if live else BaselineHasmConfig()),
-        hdrm=HdrmConfig(backend=LIVE_CUDA_HDRM if live and device.is_cuda else
-                        HdrmKind.BASELINE,
-                        inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
+        hdrm=HdrmConfig(inpaint_scale=LIVE_INPAINT_SCALE if live else 1.0),
         threed=(ThreeDConfig(fit_iterations=LIVE_FIT_ITERATIONS, fit_silhouettes=False) if live
                 else ThreeDConfig()),
     )

@@ -260,7 +260,8 @@ class HdrPipeline:
     def _crop(self, frame: Frame, hasm_out: HasmOutput, side: Side) -> HandCrop | None:
         if self.shpe_config.pose_needs_prior and hasm_out.prior_joints_px.get(side) is None:
             return None
-        crop = self.hdrm.process_side(frame, hasm_out.masks, side)
+        crop = self.hdrm.process_side(frame, hasm_out.masks, side,
+                                      hasm_out.prior_joints_px.get(side))
         if self._consistency is not None:
             crop = self._consistency.update_side(side, crop)
         return crop

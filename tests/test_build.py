@@ -177,17 +177,28 @@ def test_config_is_frozen_and_every_app_runs_the_learned_pipeline_on_the_cpu():
     assert batch.threed.fit_silhouettes and not LIVE.threed.fit_silhouettes
 
 
-def test_live_stage_choice_follows_the_device():
+def test_every_app_and_device_defaults_to_the_gated_hdrm():
     from hdr_live.accel.device import CPU, Device
 
-    assert LIVE.hasm.backend is HasmKind.LEARNED and LIVE.hdrm.backend is HdrmKind.BASELINE
     gpu = default_config(App.LIVE, InputKind.LIVE, Device("cuda", 0, "test", "test"))
-    assert gpu.hasm.backend is HasmKind.LEARNED and gpu.hdrm.backend is HdrmKind.LEARNED
     batch = default_config(App.BATCH, InputKind.VIDEO, CPU)
-    assert batch.hasm.backend is HasmKind.LEARNED and batch.hdrm.backend is HdrmKind.BASELINE
+    for config in (LIVE, gpu, batch):
+        assert config.hasm.backend is HasmKind.LEARNED and config.hdrm.backend is HdrmKind.GATED
+        assert config.hdrm.prior_band > 0
     pipe = build_pipeline(LIVE.with_backends(HasmKind.LEARNED, HdrmKind.LEARNED))
     try:
         assert "learned-segformer" in pipe.description and "learned-hdrnet" in pipe.description
+    finally:
+        pipe.close()
+
+
+@pytest.mark.parametrize("kind, name", [(HdrmKind.OFF, "off"),
+                                        (HdrmKind.BASELINE, "baseline-inpaint"),
+                                        (HdrmKind.GATED, "gated-baseline-inpaint")])
+def test_each_cpu_restorer_is_built_by_name(kind, name):
+    pipe = build_pipeline(PipelineConfig(threed=None).with_backends(None, kind))
+    try:
+        assert f"HDRM {name}," in pipe.description
     finally:
         pipe.close()
 

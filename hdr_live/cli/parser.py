@@ -19,10 +19,12 @@ def _add_pipeline_choices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hasm", choices=["auto", "baseline", "learned"], default="auto",
                    help="HASM backend in hdr mode: the learned SegFormer or landmark silhouettes "
                         "(baseline); auto = learned")
-    p.add_argument("--hdrm", choices=["auto", "off", "baseline", "learned"], default="auto",
-                   help="HDRM restorer in hdr mode: none, the crop as it is (off), OpenCV "
-                        "inpainting (baseline) or HDRNet "
-                        "(learned); auto = inpainting, except in the live app on CUDA")
+    p.add_argument("--hdrm", choices=["auto", "gated", "off", "baseline", "learned"],
+                   default="auto",
+                   help="HDRM restorer in hdr mode: inpainting only where the masks say the other "
+                        "hand hides the target (gated, the default = auto), none: the crop as "
+                        "it is (off), OpenCV inpainting of every hand (baseline), or HDRNet "
+                        "(learned)")
     p.add_argument("--shpe", choices=["mediapipe", "detnet"], default="mediapipe",
                    help="SHPE in hdr mode: MediaPipe's landmark network (default) or the "
                         "DetNet-style network trained here on synthetic hands (the ablation's)")

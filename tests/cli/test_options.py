@@ -42,7 +42,12 @@ def test_live_auto_backends_follow_the_live_defaults():
     config = pipeline_config(_args("live", "camera:0", "--device", "cpu"), App.LIVE,
                              InputKind.LIVE)
     assert dataclasses.replace(config, device=CPU) == default_config(App.LIVE, InputKind.LIVE)
-    assert config.hasm.backend is HasmKind.LEARNED and config.hdrm.backend is HdrmKind.BASELINE
+    assert config.hasm.backend is HasmKind.LEARNED and config.hdrm.backend is HdrmKind.GATED
+    for name, kind in (("off", HdrmKind.OFF), ("gated", HdrmKind.GATED),
+                       ("baseline", HdrmKind.BASELINE)):
+        chosen = pipeline_config(_args("live", "camera:0", "--device", "cpu", "--hdrm", name),
+                                 App.LIVE, InputKind.LIVE)
+        assert chosen.hdrm.backend is kind
     learned = pipeline_config(_args("live", "camera:0", "--device", "cpu", "--hasm", "learned",
                                     "--mode", "hdr"), App.LIVE, InputKind.LIVE)
     assert learned.hasm.backend is HasmKind.LEARNED and learned.mode is Mode.HDR

@@ -1,25 +1,29 @@
-"""HDRM only where it helps: a per-hand choice of restorer from what HASM's masks say.
+"""HDRM only where it helps: a per-hand choice, from what HASM's masks say, whether to restore.
 
-Restoring a crop (HDR paper §3.3, eq. 2–3) pays off only when the removal region M_R holds
-enough of the other hand to mislead SHPE and the restorer fills it with something better than
-the other hand's pixels. On real appearance the fill of a region where the target itself is
-largely hidden (a large M_D) or where the masks are unsure costs accuracy: an inpainted blob
-across a half-hidden hand reads to SHPE as a hand of another shape. The gate reads, per hand,
+Restoring a crop (HDR paper §3.3, eq. 2–3) pays off when the other hand really lies over the
+target and the masks say so consistently; where the masks contradict themselves, restoring
+with them removes or smears the target's own fingers, and SHPE does better on the crop as it is
+(interlaced fingers of a real clasped pair: figures in docs/benchmarks.md). The gate reads, per
+hand (:class:`GateFeatures`),
 
-- ``removal``: |M_R| / |M_ta|, the other hand's visible pixels in the crop outside the target,
-  relative to the target's amodal area;
-- ``deocclusion``: |M_D| / |M_ta|, the share of the target that is hidden;
+- ``removal``: |M_R| / |M_ta|, how much of the other hand is in the crop;
+- ``deocclusion``: |M_D| / |M_ta|, how much of the target is hidden;
+- ``occluder_cover``: |M_D ∩ M_ov| / |M_D|, how much of the hidden part the other hand's
+  visible mask covers: a hidden part with nothing in front of it is a mask error, not an
+  occlusion (HASM's four masks disagree);
 
-and restores with its restorer only when ``removal`` is at least
-:attr:`GateOptions.min_removal` and ``deocclusion`` at most :attr:`GateOptions.max_deocclusion`;
-otherwise the crop passes as it is (the identity restorer). The thresholds were chosen on the
-real-appearance benchmark (``benchmarks/ablation_real.py``; figures in docs/benchmarks.md).
+and restores only when each lies in the range :class:`GateOptions` gives; otherwise the crop
+passes as it is (the identity restorer, ``--hdrm off``). Hands apart (nothing hidden) are never
+restored. The thresholds were chosen on the real-appearance benchmark
+(``benchmarks/ablation_real.py``, evaluation media only) and checked on the real ground-truth
+frames (``hdr-live eval-2d --gt-dir ../shared/real``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 
 from hdr_live.stages.hdrm.masks import CropInputs
@@ -28,22 +32,26 @@ from hdr_live.stages.hdrm.stage import Restorer
 
 @dataclasses.dataclass(frozen=True)
 class GateOptions:
-    """When the gate restores (see the module docstring).
+    """When the gate restores (see the module docstring): every bound must hold.
 
     Attributes:
-        min_removal: restore only when |M_R| / |M_ta| is at least this (≥ 0).
-        max_deocclusion: restore only when |M_D| / |M_ta| is at most this, in [0, 1].
+        min_removal: |M_R| / |M_ta| at least this (≥ 0).
+        min_deocclusion, max_deocclusion: |M_D| / |M_ta| within these, in [0, 1].
+        min_occluder_cover: |M_D ∩ M_ov| / |M_D| at least this, in [0, 1].
     """
 
-    min_removal: float = 0.3
-    max_deocclusion: float = 0.2
+    min_removal: float = 0.0
+    min_deocclusion: float = 0.02
+    max_deocclusion: float = 1.0
+    min_occluder_cover: float = 0.6
 
     def __post_init__(self) -> None:
         if not self.min_removal >= 0:
             raise ValueError(f"GateOptions.min_removal must be >= 0, got {self.min_removal}")
-        if not 0 <= self.max_deocclusion <= 1:
-            raise ValueError("GateOptions.max_deocclusion must be in [0, 1], "
-                             f"got {self.max_deocclusion}")
+        for name in ("min_deocclusion", "max_deocclusion", "min_occluder_cover"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ValueError(f"GateOptions.{name} must be in [0, 1], got {value}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,19 +61,32 @@ class GateFeatures:
     Attributes:
         removal: |M_R| / |M_ta| (0 when the amodal mask is empty).
         deocclusion: |M_D| / |M_ta|, in [0, 1].
+        fragments: connected parts of M_D each at least 2 % of |M_ta| (interlaced fingers
+            leave several strips; a hand in front of another leaves one region).
+        occluder_cover: |M_D ∩ M_ov| / |M_D|, how much of the hidden part the other hand's
+            visible mask covers (1 when the other hand is what hides the target; 0 when M_D
+            is empty).
     """
 
     removal: float
     deocclusion: float
+    fragments: int = 0
+    occluder_cover: float = 0.0
 
     @staticmethod
     def of(inputs: CropInputs) -> GateFeatures:
         """The features of ``inputs`` (HDR eq. 2's masks on the crop)."""
         area = float(np.count_nonzero(inputs.target_amodal))
+        hidden = np.count_nonzero(inputs.m_d)
         if area == 0:
             return GateFeatures(0.0, 0.0)
-        return GateFeatures(np.count_nonzero(inputs.m_r) / area,
-                            np.count_nonzero(inputs.m_d) / area)
+        fragments = 0
+        if hidden:
+            _, _, stats, _ = cv2.connectedComponentsWithStats(inputs.m_d.view(np.uint8), 4)
+            fragments = int(np.count_nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.02 * area))
+        cover = np.count_nonzero(inputs.m_d & inputs.other_visible) / hidden if hidden else 0.0
+        return GateFeatures(np.count_nonzero(inputs.m_r) / area, hidden / area, fragments,
+                            float(cover))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +109,9 @@ class GatedRestorer:
     def opens(self, features: GateFeatures) -> bool:
         """Whether a hand with ``features`` is restored."""
         o = self.options
-        return features.removal >= o.min_removal and features.deocclusion <= o.max_deocclusion
+        return (features.removal >= o.min_removal
+                and o.min_deocclusion <= features.deocclusion <= o.max_deocclusion
+                and features.occluder_cover >= o.min_occluder_cover)
 
     def restore(self, inputs: CropInputs) -> np.ndarray:
         """(S, S, 3) uint8: ``restorer``'s I_o where the gate opens, else a copy of I_s."""

@@ -18,8 +18,8 @@ import dataclasses
 import cv2
 import numpy as np
 
-from hdr_live.geometry import Roi, crop_affine, warp_crop
-from hdr_live.joints import Side
+from hdr_live.geometry import Roi, apply_affine, crop_affine, invert_affine, warp_crop
+from hdr_live.joints import BONES, PALM_POLYGON, Side, hand_scale_px
 from hdr_live.types import Frame, HandMasks
 
 
@@ -95,6 +95,11 @@ class CropOptions:
         size_px: crop side S in pixels (the paper's HDRM input is 256).
         context: crop side as a multiple of the amodal box's longer side.
         min_side_px: smallest crop side in frame pixels.
+        prior_band: where the target's joint prior is known (the tracked or detected joints),
+            M_R leaves out a band along its bones and over its palm, this fraction of the
+            hand's size (wrist to middle MCP) wide: a predicted amodal mask that falls short of
+            the target's fingers would otherwise hand them to the restorer as the other hand.
+            0 = eq. (2) as written.
         removal_grow_px: the other hand's visible mask M_ov is grown by a disc of this radius
             (crop pixels) before eq. (2), so M_R also covers the distractor's rim that a
             predicted mask misses (0 = eq. (2) as written). Only M_R changes;
@@ -107,16 +112,44 @@ class CropOptions:
     context: float = 2.2
     min_side_px: float = 48.0
     removal_grow_px: int = 0
+    prior_band: float = 0.0
+
+
+def skeleton_band(joints_px: np.ndarray, size_px: int, width_frac: float) -> np.ndarray:
+    """A hand's skeleton drawn thick: its bones as segments and its palm polygon filled.
+
+    Args:
+        joints_px: (21, 2) float64 joints in the (size_px × size_px) image's pixels.
+        size_px: the image side.
+        width_frac: segment width as a fraction of the hand's size (wrist to middle MCP).
+
+    Returns:
+        (size_px, size_px) bool; all false when a joint is not finite.
+    """
+    band = np.zeros((size_px, size_px), np.uint8)
+    if not np.isfinite(joints_px).all():
+        return band.astype(bool)
+    width = max(1, round(width_frac * hand_scale_px(joints_px)))
+    pts = np.round(joints_px).astype(np.int32)
+    for a, b in BONES:
+        cv2.line(band, tuple(map(int, pts[a])), tuple(map(int, pts[b])), 1, width)
+    cv2.fillPoly(band, [pts[list(PALM_POLYGON)]], 1)
+    return band.astype(bool)
 
 
 def build_crop_inputs(
-    frame: Frame, masks: HandMasks, side: Side, input_mirrored: bool, options: CropOptions
+    frame: Frame, masks: HandMasks, side: Side, input_mirrored: bool, options: CropOptions,
+    prior_px: np.ndarray | None = None,
 ) -> CropInputs | None:
     """Crop the frame and masks around ``side``'s amodal mask (HDR paper §3.3).
 
     The crop is square and axis-aligned, centred on the amodal box. It is mirrored when the
     hand looks like a left hand in the image: the person's left hand in an un-mirrored image, or
     the person's right hand in a mirrored one.
+
+    Args:
+        prior_px: (21, 2) float64 frame pixels, the target's joint prior, or None; with
+            :attr:`CropOptions.prior_band` > 0 its skeleton band is left out of M_R.
 
     Returns:
         The inputs, or None when ``side`` has an empty amodal mask.
@@ -135,5 +168,8 @@ def build_crop_inputs(
     ta, tv = planes[own], planes[own + 1]
     oa, ov = planes[2 - own], planes[3 - own]
     m_d, m_r = deocclusion_removal_masks(ta, tv, grow_mask(ov, options.removal_grow_px))
+    if prior_px is not None and options.prior_band > 0:
+        prior_crop = apply_affine(invert_affine(affine), np.asarray(prior_px, np.float64))
+        m_r = m_r & ~skeleton_band(prior_crop, s, options.prior_band)
     image = warp_crop(frame.rgb, affine, s)
     return CropInputs(side, image, ta, tv, oa, ov, m_d, m_r, affine, mirror)

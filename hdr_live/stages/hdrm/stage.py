@@ -42,16 +42,24 @@ class Hdrm:
     def name(self) -> str:
         return self.restorer.name
 
-    def process(self, frame: Frame, masks: HandMasks) -> Hands[HandCrop]:
+    def process(self, frame: Frame, masks: HandMasks,
+                prior_px: Hands[np.ndarray] = Hands()) -> Hands[HandCrop]:
         """One :class:`HandCrop` per hand with a non-empty amodal mask."""
-        return Hands.of(lambda side: self.process_side(frame, masks, side))
+        return Hands.of(lambda side: self.process_side(frame, masks, side, prior_px.get(side)))
 
-    def process_side(self, frame: Frame, masks: HandMasks, side: Side) -> HandCrop | None:
+    def process_side(self, frame: Frame, masks: HandMasks, side: Side,
+                     prior_px: np.ndarray | None = None) -> HandCrop | None:
         """The restored crop of one hand, or None when its amodal mask is empty.
+
+        Args:
+            frame, masks: the frame and HASM's four masks.
+            side: the target hand.
+            prior_px: (21, 2) float64 frame pixels, the target's joint prior (HASM's), or None;
+                it keeps the target's own skeleton out of M_R (:attr:`CropOptions.prior_band`).
 
         Touches no state, so the two hands may run on two threads at once.
         """
-        inputs = build_crop_inputs(frame, masks, side, self.input_mirrored, self.crop)
+        inputs = build_crop_inputs(frame, masks, side, self.input_mirrored, self.crop, prior_px)
         if inputs is None:
             return None
         restored = self.restorer.restore(inputs)
