@@ -17,7 +17,8 @@ IoU (the target's amodal and visible masks) and the SHPE's 2D EPE in sample pixe
 amodal box is 120 px long) against the joints found on the clean frame, with the hands found
 (presence ≥ the pipeline's ``min_pose_score``) per restorer; EPE is averaged over the hands
 every restorer found. ``--csv`` writes one row per sample and restorer; ``--sheet`` a contact
-sheet of samples, masks and restorations.
+sheet of samples, masks and restorations (only samples made from the real clip, whose licence
+allows it to be shown).
 
     python benchmarks/ablation_real.py --real ../shared/real --dev ../shared/dev_real \
         --per-bin 30 --csv /tmp/ablation_real.csv --sheet docs/real_occlusion_sheet.png
@@ -51,6 +52,9 @@ KINDS = {"off": HdrmKind.OFF, "inpaint": HdrmKind.BASELINE, "band": HdrmKind.BAS
          "hdrnet": HdrmKind.LEARNED, "gated": HdrmKind.GATED}
 #: the variants that run on the pipeline's own crop inputs (the skeleton band of the prior)
 BANDED = ("band", "gated")
+#: the contact sheet shows only samples whose two hands come from this clip (its repository's
+#: licence is MIT; the dev_real photos may not be redistributed, not even as thumbnails)
+SHEET_SOURCE = "video_dynhamr_demo3"
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -116,7 +120,7 @@ def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0)
                 row.update(dataclasses.asdict(GateFeatures.of(banded)))
                 images.insert(2, _mask_overlay(banded))
         rows.append(row)
-        if sheet_rows and hasm.has(s.side):
+        if sheet_rows and hasm.has(s.side) and s.name.count(SHEET_SOURCE) == 2:
             sheet.append((row, images))
     return rows, _sheet_rows(sheet, sheet_rows)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import cv2
 import numpy as np
 
 from hdr_live.stages.hdrm.masks import CropInputs
@@ -61,8 +60,6 @@ class GateFeatures:
     Attributes:
         removal: |M_R| / |M_ta| (0 when the amodal mask is empty).
         deocclusion: |M_D| / |M_ta|, in [0, 1].
-        fragments: connected parts of M_D each at least 2 % of |M_ta| (interlaced fingers
-            leave several strips; a hand in front of another leaves one region).
         occluder_cover: |M_D ∩ M_ov| / |M_D|, how much of the hidden part the other hand's
             visible mask covers (1 when the other hand is what hides the target; 0 when M_D
             is empty).
@@ -70,7 +67,6 @@ class GateFeatures:
 
     removal: float
     deocclusion: float
-    fragments: int = 0
     occluder_cover: float = 0.0
 
     @staticmethod
@@ -80,13 +76,8 @@ class GateFeatures:
         hidden = np.count_nonzero(inputs.m_d)
         if area == 0:
             return GateFeatures(0.0, 0.0)
-        fragments = 0
-        if hidden:
-            _, _, stats, _ = cv2.connectedComponentsWithStats(inputs.m_d.view(np.uint8), 4)
-            fragments = int(np.count_nonzero(stats[1:, cv2.CC_STAT_AREA] >= 0.02 * area))
         cover = np.count_nonzero(inputs.m_d & inputs.other_visible) / hidden if hidden else 0.0
-        return GateFeatures(np.count_nonzero(inputs.m_r) / area, hidden / area, fragments,
-                            float(cover))
+        return GateFeatures(np.count_nonzero(inputs.m_r) / area, hidden / area, float(cover))
 
 
 @dataclasses.dataclass(frozen=True)
