@@ -17,8 +17,8 @@ IoU (the target's amodal and visible masks) and the SHPE's 2D EPE in sample pixe
 amodal box is 120 px long) against the joints found on the clean frame, with the hands found
 (presence ≥ the pipeline's ``min_pose_score``) per restorer; EPE is averaged over the hands
 every restorer found. ``--csv`` writes one row per sample and restorer; ``--sheet`` a contact
-sheet of samples, masks and restorations (only samples made from the real clip, whose licence
-allows it to be shown).
+sheet of samples, masks and restorations, made apart from the table's samples from the real
+clip alone (two of its frames; its licence allows it to be shown).
 
     python benchmarks/ablation_real.py --real ../shared/real --dev ../shared/dev_real \
         --per-bin 30 --csv /tmp/ablation_real.csv --sheet docs/real_occlusion_sheet.png
@@ -192,7 +192,7 @@ def main() -> None:
     samples = list(make_samples(hands, args.per_bin, args.seed))
     print(f"{len(hands)} confident, fully visible evaluation hands "
           f"({len({h.source.split('#')[0] for h in hands})} files); {len(samples)} samples")
-    rows, sheet = evaluate(samples, sheet_rows=16 if args.sheet else 0)
+    rows, _ = evaluate(samples)
     report(rows)
     if args.csv:
         with args.csv.open("w", newline="") as f:
@@ -203,7 +203,10 @@ def main() -> None:
     if args.sheet:
         from contact_sheet import write_sheet
 
-        write_sheet(args.sheet, sheet)
+        # its own samples, two hands of the clip from different frames (see SHEET_SOURCE)
+        clip = [h for h in hands if h.source.startswith(SHEET_SOURCE)]
+        shown = list(make_samples(clip, 4, args.seed, same_file=True))
+        write_sheet(args.sheet, evaluate(shown, sheet_rows=16)[1])
 
 
 if __name__ == "__main__":

@@ -213,9 +213,11 @@ def prior_of(sample: OcclusionSample, rng: np.random.Generator,
         sample.side.other, noisy(sample.other_joints_px))
 
 
-def make_samples(hands: list[SourceHand], per_bin: int, seed: int) -> Iterator[OcclusionSample]:
+def make_samples(hands: list[SourceHand], per_bin: int, seed: int,
+                 same_file: bool = False) -> Iterator[OcclusionSample]:
     """``per_bin`` samples for each overlap bin and depth, targets and donors drawn from
-    ``hands`` (a donor is never from the target's own source file)."""
+    ``hands`` (a donor is never from the target's own source file, or with ``same_file`` never
+    from its own frame)."""
     rng = np.random.default_rng(seed)
     for depth in ("front", "behind"):
         for lo, hi in OVERLAP_BINS:
@@ -223,7 +225,8 @@ def make_samples(hands: list[SourceHand], per_bin: int, seed: int) -> Iterator[O
             while made < per_bin and tries < 20 * per_bin:
                 tries += 1
                 t, d = (hands[int(i)] for i in rng.choice(len(hands), 2, replace=False))
-                if t.source.split("#")[0] == d.source.split("#")[0]:
+                key = (lambda h: h.source) if same_file else (lambda h: h.source.split("#")[0])
+                if key(t) == key(d):
                     continue
                 sample = make_sample(t, d, depth, float(rng.uniform(lo, hi)), rng,
                                      f"{round(100 * lo)}-{round(100 * hi)}%")
