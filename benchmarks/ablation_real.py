@@ -96,13 +96,14 @@ def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0)
                "hidden": s.occluded_frac,
                "iou_amodal": _iou(hasm.amodal(s.side), s.masks.amodal(s.side)),
                "iou_visible": _iou(hasm.visible(s.side), s.masks.visible(s.side))}
-        gt_inputs = build_crop_inputs(frame, s.masks, s.side, False, CropOptions())
         clean = build_crop_inputs(Frame(s.clean, k, 0.0), s.masks, s.side, False, CropOptions())
         row["clean"], _, _ = _pose_epe(shpe, clean, restorers["off"], s.joints_px,
                                     prior.get(s.side), min_score)
-        images = [s.image, gt_inputs.image_rgb]
+        images = [s.image]
         for masks_name, masks in (("gt", s.masks), ("hasm", hasm)):
             plain = build_crop_inputs(frame, masks, s.side, False, CropOptions())
+            if masks_name == "gt":
+                images.append(plain.image_rgb)  # the crop the exact masks give
             banded = build_crop_inputs(frame, masks, s.side, False, banded_options,
                                        prior.get(s.side))
             for name, restorer in restorers.items():

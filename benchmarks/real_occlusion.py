@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from hdr_live.hand_masks import HandMasks
-from hdr_live.joints import Side, hand_scale_px
+from hdr_live.joints import Side, hand_scale_px, mirror_joints_px
 from hdr_live.types import Hands
 
 #: the target's amodal box, longer side, in sample pixels
@@ -195,11 +195,10 @@ def make_sample(target: SourceHand, donor: SourceHand, depth: str, want: float,
 
 
 def _mirrored(hand: SourceHand) -> SourceHand:
-    w = hand.image.shape[1]
-    joints = hand.joints_px.copy()
-    joints[:, 0] = w - 1 - joints[:, 0]
+    """The horizontal mirror image: the same hand becomes the other side's."""
     return SourceHand(hand.source + " (mirrored)", np.ascontiguousarray(hand.image[:, ::-1]),
-                      hand.side.other, joints, np.ascontiguousarray(hand.mask[:, ::-1]))
+                      hand.side.other, mirror_joints_px(hand.joints_px, hand.image.shape[1]),
+                      np.ascontiguousarray(hand.mask[:, ::-1]))
 
 
 def prior_of(sample: OcclusionSample, rng: np.random.Generator,
