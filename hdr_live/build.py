@@ -26,6 +26,8 @@ from hdr_live.stages.hasm.baseline import DetectSchedule, LandmarkHasmBaseline
 from hdr_live.stages.hasm.budget import DetectBudget
 from hdr_live.stages.hasm.interface import Hasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
+from hdr_live.stages.body.tracker import BodyTracker
+from hdr_live.stages.hasm.from_body import BodyHands
 from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
 from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
 from hdr_live.stages.hdrm.gate import GatedRestorer
@@ -158,7 +160,10 @@ def build_hasm(config: PipelineConfig) -> Hasm:
     if budget is not None:
         options = dataclasses.replace(options, static_image_mode=True)
     detector = MediaPipeHands(options)
-    return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer),
+    body = None if t.body is None else BodyHands(
+        BodyTracker(config.input_kind.tracks, t.body, input_mirrored=config.mirrored),
+        reacquirer.landmarks)
+    return LearnedHasm(net, spec, HandPriorTracker(detector, tracker_options, reacquirer, body),
                        budget=budget)
 
 

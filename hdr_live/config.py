@@ -29,6 +29,7 @@ import math
 from pathlib import Path
 
 from hdr_live.accel.device import CPU, Device, DevicePreference, resolve_device
+from hdr_live.stages.body.tracker import BodyTrackerOptions
 from hdr_live.stages.hasm.budget import BudgetOptions
 from hdr_live.stages.hasm.joint_flow import JointFlowOptions
 from hdr_live.stages.hdrm.gate import GateOptions
@@ -129,12 +130,16 @@ class TrackerConfig:
         flow: optical flow of the previous joints into the current frame (None = off).
         budget: when the full-frame detector runs (tracking mode,
             :mod:`hdr_live.stages.hasm.budget`); None = on every frame.
+        body: the body as evidence (:mod:`hdr_live.stages.hasm.from_body`): the most
+            prominent person's pose tracked on this budget proposes hands at the ends of its
+            arms, decides sides by arm and anchors or drops hidden hands; None = off.
     """
 
     reacquire_every: int = 3
     coast_frames: int = 10
     flow: JointFlowOptions | None = JointFlowOptions()
     budget: BudgetOptions | None = BudgetOptions()
+    body: BodyTrackerOptions | None = BodyTrackerOptions()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Command line: ``hdr-live process``, ``hdr-live eval-2d`` and ``hdr-live live``.
+"""Command line: ``hdr-live process``, ``eval-2d``, ``eval-detect`` and ``live``.
 
 - :mod:`.parser`: the flags; :mod:`.options`: flags → :class:`hdr_live.config.PipelineConfig`;
   :mod:`.commands`: the work of each sub-command; :mod:`.errors`: :class:`~.errors.CliError`;
@@ -41,12 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
     from hdr_live.accel.device import DeviceError
-    from hdr_live.cli import commands, evaluate
+    from hdr_live.cli import commands, evaluate, evaluate_detect
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError
     from hdr_live.weights import WeightsError
 
     run = {"process": commands.process_command, "eval-2d": evaluate.eval2d_command,
+           "eval-detect": evaluate_detect.eval_detect_command,
            "live": commands.live_command}[args.command]
     try:
         return run(args)

@@ -95,6 +95,27 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     _add_pipeline_choices(p)
 
 
+def _add_eval_detect(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval-detect",
+        help="hands found, false hands and side errors against box labels",
+        description="Run hdr-live (and MediaPipe Hands and Holistic for reference) on every "
+        "image or clip with a <stem>.labels.json beside it; print hands found, false hands and "
+        "side errors per file and per tag.",
+    )
+    p.add_argument("--labels", type=Path, required=True, metavar="DIR",
+                   help="folder of images and clips with <stem>.labels.json beside each")
+    p.add_argument("--reference", nargs="*", choices=["mediapipe", "holistic"],
+                   default=["mediapipe", "holistic"],
+                   help="reference systems run in the same pass (default both; none: give the "
+                        "flag alone)")
+    p.add_argument("--only", nargs="+", metavar="PATTERN",
+                   help="only the labelled files whose names match these glob patterns")
+    p.add_argument("--sheet", type=Path, metavar="PNG",
+                   help="contact sheet of every hand the first system predicted")
+    _add_pipeline_choices(p)
+
+
 def _add_live(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "live",
@@ -133,5 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_process(sub)
     _add_eval(sub)
+    _add_eval_detect(sub)
     _add_live(sub)
     return parser

@@ -81,10 +81,14 @@ class LearnedHasmOptions:
     Attributes:
         min_unprimed_area: see the module docstring (fraction of the region's area).
         min_primed_area: see the module docstring (squared hand sizes of the prior); 0 = off.
+        min_grid_hand_px: two hands far apart whose shared region would make one smaller than
+            this many grid pixels (wrist→middle MCP) get a region each (:func:`hands_apart`);
+            0 = always one region.
     """
 
     min_unprimed_area: float = 0.01
     min_primed_area: float = 0.5
+    min_grid_hand_px: float = 12.0
 
 
 def region_probs(net: MaskNet, spec, frame: Frame,
@@ -171,12 +175,37 @@ def region_masks(probs: np.ndarray, to_frame: np.ndarray, frame: Frame, prior: H
     return masks.with_present((present[0], present[1]))
 
 
+def hands_apart(prior: Hands[np.ndarray], spec, options: "LearnedHasmOptions") -> bool:
+    """Whether two prior hands are far enough apart that one region round both would shrink a
+    hand below ``options.min_grid_hand_px`` grid pixels (wrist→middle MCP) while their joint
+    boxes stay more than a hand size apart (so neither can hide the other)."""
+    if len(prior) < 2 or options.min_grid_hand_px <= 0:
+        return False
+    right, left = prior.right, prior.left
+    scale = max(hand_scale_px(right), hand_scale_px(left), 1.0)
+    gap = np.maximum(np.maximum(right.min(0) - left.max(0), left.min(0) - right.max(0)), 0.0)
+    if float(np.max(gap)) < scale:
+        return False
+    region = region_for_prior(prior, spec.region_context).size_px
+    smallest = min(hand_scale_px(right), hand_scale_px(left))
+    return smallest * spec.input_px / region < options.min_grid_hand_px
+
+
 def predict_masks(net: MaskNet, spec, frame: Frame, prior: Hands[np.ndarray],
                   options: LearnedHasmOptions = LearnedHasmOptions()) -> HandMasks:
     """The four masks HASM predicts for ``frame`` given a joint prior, on its region grid; all
-    empty when the prior has no hand (:func:`region_probs` then :func:`region_masks`)."""
+    empty when the prior has no hand (:func:`region_probs` then :func:`region_masks`). Two
+    hands far apart (:func:`hands_apart`) get one region each
+    (:class:`~hdr_live.hand_masks_split.SplitHandMasks`)."""
     if len(prior) == 0:
         return HandMasks.empty(frame.height, frame.width)
+    if hands_apart(prior, spec, options):
+        from hdr_live.hand_masks_split import SplitHandMasks
+
+        one = {side: predict_masks(net, spec, frame, Hands().with_side(side, joints),
+                                   dataclasses.replace(options, min_grid_hand_px=0.0))
+               for side, joints in prior.items()}
+        return SplitHandMasks(one[Side.RIGHT], one[Side.LEFT])
     probs, to_frame = region_probs(net, spec, frame, prior)
     return region_masks(probs, to_frame, frame, prior, spec, options)
 

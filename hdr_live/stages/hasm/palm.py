@@ -26,6 +26,7 @@ import numpy as np
 
 from hdr_live.geometry import Roi, roi_from_joints
 from hdr_live.joints import Side, hand_scale_px
+from hdr_live.models.ssd_anchors import anchor_centres
 from hdr_live.stages.hasm.mediapipe_hands import HandDetection
 from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame, Hands
@@ -35,14 +36,9 @@ PALM_INPUT_PX = 192
 
 
 def _anchors() -> np.ndarray:
-    """(2016, 2) anchor centres in [0, 1] (MediaPipe SsdAnchorsCalculator, palm options)."""
-    centres = []
-    for stride, per_cell in ((8, 2), (16, 6)):  # strides 16,16,16 share one grid: 3 × 2 anchors
-        cells = PALM_INPUT_PX // stride
-        ys, xs = np.mgrid[0:cells, 0:cells]
-        grid = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 2)
-        centres.append(np.repeat(grid, per_cell, axis=0))
-    return np.concatenate(centres).astype(np.float64)
+    """(2016, 2) anchor centres in [0, 1] (MediaPipe SsdAnchorsCalculator, palm options: strides
+    8, 16, 16, 16, the three 16s sharing one grid)."""
+    return anchor_centres(PALM_INPUT_PX, ((8, 2), (16, 6)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,6 +26,8 @@ import numpy as np
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.hasm.joint_flow import JointFlow, JointFlowOptions
 from hdr_live.stages.hasm.mediapipe_hands import HandDetection, MediaPipeHands
+from hdr_live.stages.body.pose import BodyPose
+from hdr_live.stages.hasm.from_body import BodyHands
 from hdr_live.stages.hasm.palm import PalmReacquirer
 from hdr_live.types import HandGeometry
 from hdr_live.types import Frame, HandPose, Hands
@@ -96,6 +98,17 @@ class _Track:
     speed: float = 0.0  # hand sizes per frame between its last two poses
     lost_in_contact: bool = False  # its last pose touched the other hand's (see contact_dist)
     pose_px: np.ndarray | None = None  # the pipeline's last pose of this hand (21, 2)
+    at_edge: bool = False  # its last pose touched the frame's border (it left the frame)
+
+
+def _at_edge(joints_px: np.ndarray | None, frame: Frame, margin: float = 0.1) -> bool:
+    """Whether joints come within ``margin`` hand sizes of the frame's border."""
+    if joints_px is None:
+        return False
+    pad = margin * max(hand_scale_px(joints_px), 1.0)
+    lo, hi = joints_px.min(axis=0), joints_px.max(axis=0)
+    return bool(lo[0] < pad or lo[1] < pad or hi[0] > frame.width - 1 - pad
+                or hi[1] > frame.height - 1 - pad)
 
 
 def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -106,9 +119,12 @@ class HandPriorTracker:
     """Per-frame joint prior for both hands (see the module docstring)."""
 
     def __init__(self, detector: MediaPipeHands, options: TrackerOptions = TrackerOptions(),
-                 reacquirer: PalmReacquirer | None = None):
+                 reacquirer: PalmReacquirer | None = None, body: BodyHands | None = None):
         self.detector = detector
         self.reacquirer = reacquirer
+        self.body = body
+        #: The body pose used on the last frame (None: no body, or no body tracker).
+        self.last_body: BodyPose | None = None
         self.options = options
         self._tracks: dict[Side, _Track] = {}
         self._frames = 0
@@ -123,6 +139,9 @@ class HandPriorTracker:
     def reset(self) -> None:
         """Forget all tracks, the detector's own tracking and the flow's previous frame."""
         self.detector.reset()
+        if self.body is not None:
+            self.body.reset()
+        self.last_body = None
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
@@ -144,13 +163,17 @@ class HandPriorTracker:
         """
         if self._flow is not None:
             self._flow.push(frame.rgb)
-        self._continue_tracks(previous)
+        body = self.last_body = None if self.body is None else self.body.body.update(frame)
+        self._continue_tracks(previous, frame)
         # two tracks that collapsed onto one hand are merged before detections are matched,
         # so a detection of the hand the other track left can start it again
         self._drop_duplicates()
         if len(self._tracks) < 2 or self._frames % self.options.detect_every == 0:
-            self._absorb(self.detector.detect(frame) if detections is None else list(detections))
+            found = self.detector.detect(frame) if detections is None else list(detections)
+            self._absorb(self._sided(found, body))
         self._drop_duplicates()
+        if body is not None:
+            self._from_body(frame, body)
         live = {side: t for side, t in self._tracks.items() if not t.missed}
         if (len(live) < 2 and self.reacquirer is not None
                 and self._frames - self._last_reacquire >= self.options.reacquire_every):
@@ -166,7 +189,50 @@ class HandPriorTracker:
             right=self._tracks[Side.RIGHT].geometry if Side.RIGHT in self._tracks else None,
         )
 
-    def _continue_tracks(self, previous: Hands[HandPose]) -> None:
+    def _sided(self, detections: list[HandDetection],
+               body: BodyPose | None) -> list[HandDetection]:
+        """Detections with the side of the arm they hang from, where an arm decides it."""
+        if body is None:
+            return detections
+        out = []
+        for det in detections:
+            side = self.body.side_of(body, det.joints_px)
+            out.append(det if side is None or side is det.side
+                       else dataclasses.replace(det, side=side, side_score=1.0))
+        return out
+
+    def _from_body(self, frame: Frame, body: BodyPose) -> None:
+        """Tracks moved to the side of their arm, hidden hands anchored or dropped by their
+        arm, and a hand proposed at the end of each arm without a live hand."""
+        sides = {side: self.body.side_of(body, t.geometry.joints_px)
+                 for side, t in self._tracks.items() if not t.missed}
+        for side, arm_side in sides.items():
+            if arm_side is side.other and sides.get(side.other) in (None, side):
+                moved = {s.other if s in (side, side.other) else s: t
+                         for s, t in self._tracks.items()}
+                self._tracks = moved
+                break
+        for side, track in list(self._tracks.items()):
+            if not track.missed:
+                continue
+            other = self._tracks.get(side.other)
+            anchored = self.body.hidden_hand(frame, body, side, track.geometry.joints_px,
+                                             None if other is None or other.missed
+                                             else other.geometry.joints_px)
+            if anchored is None:
+                del self._tracks[side]
+            else:
+                track.geometry = HandGeometry(anchored, track.geometry.joints_rel_m)
+        if not self.body.body.ran[0]:
+            return  # proposals only on frames the body was measured (its budget)
+        for side in (Side.LEFT, Side.RIGHT):
+            track = self._tracks.get(side)
+            if track is None or track.missed:
+                det = self.body.propose(frame, body, side)
+                if det is not None:
+                    self._absorb([det])
+
+    def _continue_tracks(self, previous: Hands[HandPose], frame: Frame) -> None:
         kept = {}
         for side, track in self._tracks.items():
             pose = previous.get(side)
@@ -183,8 +249,11 @@ class HandPriorTracker:
                 continue
             if track.missed == 0:
                 track.lost_in_contact = self._touches(track, previous.get(side.other))
+                track.at_edge = _at_edge(track.pose_px, frame)
             limit = (self.options.occluded_coast_frames if track.lost_in_contact
                      else self.options.coast_frames)
+            if track.at_edge:
+                continue  # it left the frame: nothing to infer
             if track.missed < limit and self._coast(track):
                 track.missed += 1
                 kept[side] = track
