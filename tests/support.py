@@ -155,3 +155,14 @@ def scripted_pose(side, joints, score=0.9):
 
 
 BLANK_FRAME = Frame(np.zeros((240, 400, 3), np.uint8), 0, 0.0)
+
+DEV_REAL = Path(os.environ.get("HDR_LIVE_DEV_REAL_DIR", REPO.parent / "shared" / "dev_real"))
+
+
+def need_dev_real(name: str) -> Path:
+    """A file of ../shared/dev_real; skip the calling test when it is absent."""
+    path = DEV_REAL / name
+    if not path.exists():
+        pytest.skip(f"dev_real media not available: {path} (expects ../shared/dev_real beside "
+                    "the repo)")
+    return path
