@@ -9,6 +9,10 @@ Rules (:mod:`hdr_live.stages.body.arms` for the arm geometry):
   presence reaches ``min_presence`` and whose wrist lies at the arm's wrist is a detection of
   the arm's side;
 - sides: a detection or track that hangs from exactly one arm takes that arm's side;
+- no hand where the body says there is none: a hand inside the body's box (its landmarks' box
+  grown by ``body_margin`` shoulder widths) while both of its wrists are seen, more than
+  ``refuse_reach`` hand sizes from either, is refused (a face, a neck or a sleeve taken for a
+  hand); hands outside that box (other people) are not judged;
 - hidden hands: a lost hand whose arm's wrist left the frame is dropped; one whose wrist is in
   plain view (visibility at least ``plain_view``) and not near the other hand is dropped (a
   wrist in view with no hand on it); otherwise it is kept and moved so that its wrist sits at the
@@ -42,6 +46,9 @@ class BodyHandsOptions:
         plain_view: a wrist at least this visible is in plain view.
         near_other: a hidden hand's wrist is plausibly covered when it lies within this many hand
             sizes of the other hand's joints.
+        refuse_reach: see the module docstring (hand sizes, as :func:`~hdr_live.stages.body.
+            arms.arm_reach_px`).
+        body_margin: see the module docstring (shoulder widths).
     """
 
     arms: ArmOptions = ArmOptions()
@@ -49,6 +56,8 @@ class BodyHandsOptions:
     min_presence: float = 0.5
     plain_view: float = 0.8
     near_other: float = 1.0
+    refuse_reach: float = 2.0
+    body_margin: float = 0.25
 
 
 class BodyHands:
@@ -85,6 +94,22 @@ class BodyHands:
     def side_of(self, body: BodyPose, joints_px: np.ndarray) -> Side | None:
         """The side of the arm a hand hangs from (None: undecided)."""
         return side_from_arms(body, joints_px, self.options.arms)
+
+    def refuses(self, body: BodyPose, joints_px: np.ndarray) -> bool:
+        """Whether the body says a hand ((21, 2) frame pixels) cannot be there (see the module
+        docstring)."""
+        o = self.options
+        arms = [body.arm(side) for side in (Side.LEFT, Side.RIGHT)]
+        if any(arm.visibility[2] < o.arms.min_visibility for arm in arms):
+            return False
+        seen = body.landmarks_px[body.visibility >= o.arms.min_visibility]
+        pad = o.body_margin * body.shoulder_width_px
+        lo, hi = seen.min(axis=0) - pad, seen.max(axis=0) + pad
+        centre = joints_px.mean(axis=0)
+        if not (np.all(centre >= lo) and np.all(centre <= hi)):
+            return False
+        reach = dataclasses.replace(o.arms, reach=o.refuse_reach)
+        return not any(hangs_from(arm, joints_px, reach) for arm in arms)
 
     def hidden_hand(self, frame: Frame, body: BodyPose, side: Side, joints_px: np.ndarray,
                     other_px: np.ndarray | None) -> np.ndarray | None:

@@ -191,11 +191,14 @@ class HandPriorTracker:
 
     def _sided(self, detections: list[HandDetection],
                body: BodyPose | None) -> list[HandDetection]:
-        """Detections with the side of the arm they hang from, where an arm decides it."""
+        """Detections with the side of the arm they hang from, where an arm decides it; those
+        the body refuses are left out."""
         if body is None:
             return detections
         out = []
         for det in detections:
+            if self.body.refuses(body, det.joints_px):
+                continue
             side = self.body.side_of(body, det.joints_px)
             out.append(det if side is None or side is det.side
                        else dataclasses.replace(det, side=side, side_score=1.0))
@@ -203,7 +206,11 @@ class HandPriorTracker:
 
     def _from_body(self, frame: Frame, body: BodyPose) -> None:
         """Tracks moved to the side of their arm, hidden hands anchored or dropped by their
-        arm, and a hand proposed at the end of each arm without a live hand."""
+        arm, live tracks the body refuses dropped, and a hand proposed at the end of each arm
+        without a live hand."""
+        for side, track in list(self._tracks.items()):
+            if not track.missed and self.body.refuses(body, track.geometry.joints_px):
+                del self._tracks[side]
         sides = {side: self.body.side_of(body, t.geometry.joints_px)
                  for side, t in self._tracks.items() if not t.missed}
         for side, arm_side in sides.items():
