@@ -152,7 +152,8 @@ def build_hasm(config: PipelineConfig) -> Hasm:
                                          match_dist=TRACKING_MATCH_DIST if tracking_mode
                                          else TrackerOptions.match_dist)
     else:
-        tracker_options = TrackerOptions(reacquire_every=1, coast_frames=0, flow=None)
+        tracker_options = TrackerOptions(reacquire_every=1, coast_frames=0, flow=None,
+                                         arm_flip_after=1)
     budget = DetectBudget(t.budget) if tracking_mode else None
     # in tracking mode the detector runs now and then: each run is a fresh detection (palm
     # detector + landmarks), since MediaPipe's own tracking would start from a stale frame

@@ -13,10 +13,10 @@ Rules (:mod:`hdr_live.stages.body.arms` for the arm geometry):
   grown by ``body_margin`` shoulder widths) while both of its wrists are seen, more than
   ``refuse_reach`` hand sizes from either, is refused (a face, a neck or a sleeve taken for a
   hand); hands outside that box (other people) are not judged;
-- hidden hands: a lost hand whose arm's wrist left the frame is dropped; one whose wrist is in
-  plain view (visibility at least ``plain_view``) and not near the other hand is dropped (a
-  wrist in view with no hand on it); otherwise it is kept and moved so that its wrist sits at the
-  arm's wrist.
+- hidden hands: a lost hand whose arm's wrist left the frame is dropped, and so is one whose
+  arm's wrist is not near the other hand (nothing there to hide it: a wrist in view with no hand
+  on it, or a hand gone elsewhere); one whose wrist is at the other hand is kept and moved so
+  that its wrist sits at the arm's wrist.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class BodyHandsOptions:
         arms: the arm geometry's options.
         roi_scales: multiples of the arm's hand region tried, in order.
         min_presence: the landmark network's presence needed to accept a proposal.
-        plain_view: a wrist at least this visible is in plain view.
         near_other: a hidden hand's wrist is plausibly covered when it lies within this many hand
             sizes of the other hand's joints.
         refuse_reach: see the module docstring (hand sizes, as :func:`~hdr_live.stages.body.
@@ -54,7 +53,6 @@ class BodyHandsOptions:
     arms: ArmOptions = ArmOptions()
     roi_scales: tuple[float, ...] = (1.0, 1.5)
     min_presence: float = 0.5
-    plain_view: float = 0.8
     near_other: float = 1.0
     refuse_reach: float = 2.0
     body_margin: float = 0.25
@@ -124,6 +122,6 @@ class BodyHands:
             scale = max(hand_scale_px(other_px), 1.0)
             near = float(np.linalg.norm(other_px - arm.wrist_px, axis=1).min()) \
                 <= self.options.near_other * scale
-        if arm.visibility[2] >= self.options.plain_view and not near:
+        if not near:
             return None
         return joints_px + (arm.wrist_px - joints_px[0])

@@ -73,6 +73,9 @@ class TrackerOptions:
             there the pipeline's own pose, moved by the flow, is the better prior, and a
             detector that sees two overlapping hands as one would pull both tracks onto one
             hand; such a detection still votes on the track's side.
+        arm_flip_after: with a body (:mod:`hdr_live.stages.hasm.from_body`), consecutive
+            frames on which the arms say the two tracks' sides are exchanged before they are
+            (1 for stills).
     """
 
     detect_every: int = 1
@@ -87,6 +90,7 @@ class TrackerOptions:
     max_coast_speed: float = 0.2
     flow: JointFlowOptions | None = JointFlowOptions()
     refresh_live: bool = True
+    arm_flip_after: int = 10
 
 
 @dataclasses.dataclass
@@ -111,6 +115,13 @@ def _at_edge(joints_px: np.ndarray | None, frame: Frame, margin: float = 0.1) ->
                 or hi[1] > frame.height - 1 - pad)
 
 
+def _as_pose(track: _Track) -> HandPose:
+    """A track's current joints as a pose (for the contact test)."""
+    joints = track.geometry.joints_px
+    return HandPose(Side.RIGHT, joints, track.geometry.joints_rel_m,
+                    np.ones(len(joints), bool), 1.0)
+
+
 def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b, axis=1).mean())
 
@@ -130,6 +141,7 @@ class HandPriorTracker:
         self._frames = 0
         self._last_reacquire = -(10**9)
         self._flow = None if options.flow is None else JointFlow(options.flow)
+        self._arm_votes = 0
 
     @property
     def coasting(self) -> frozenset[Side]:
@@ -142,6 +154,7 @@ class HandPriorTracker:
         if self.body is not None:
             self.body.reset()
         self.last_body = None
+        self._arm_votes = 0
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
@@ -211,14 +224,7 @@ class HandPriorTracker:
         for side, track in list(self._tracks.items()):
             if not track.missed and self.body.refuses(body, track.geometry.joints_px):
                 del self._tracks[side]
-        sides = {side: self.body.side_of(body, t.geometry.joints_px)
-                 for side, t in self._tracks.items() if not t.missed}
-        for side, arm_side in sides.items():
-            if arm_side is side.other and sides.get(side.other) in (None, side):
-                moved = {s.other if s in (side, side.other) else s: t
-                         for s, t in self._tracks.items()}
-                self._tracks = moved
-                break
+        self._sides_by_arm(body)
         for side, track in list(self._tracks.items()):
             if not track.missed:
                 continue
@@ -238,6 +244,22 @@ class HandPriorTracker:
                 det = self.body.propose(frame, body, side)
                 if det is not None:
                     self._absorb([det])
+
+    def _sides_by_arm(self, body: BodyPose) -> None:
+        """Exchange the tracks' sides after ``arm_flip_after`` frames in a row on which an arm
+        says so (one hand hangs from the other side's arm, the other hand from no arm or from
+        the first's); not while the two hands touch, where the arms' wrists are unreliable."""
+        live = {side: t for side, t in self._tracks.items() if not t.missed}
+        sides = {side: self.body.side_of(body, t.geometry.joints_px) for side, t in live.items()}
+        touching = len(live) == 2 and self._touches(live[Side.LEFT],
+                                                    _as_pose(live[Side.RIGHT]))
+        wrong = not touching and any(
+            arm is side.other and sides.get(side.other) in (None, side)
+            for side, arm in sides.items())
+        self._arm_votes = self._arm_votes + 1 if wrong else 0
+        if self._arm_votes >= self.options.arm_flip_after:
+            self._tracks = {s.other: t for s, t in self._tracks.items()}
+            self._arm_votes = 0
 
     def _continue_tracks(self, previous: Hands[HandPose], frame: Frame) -> None:
         kept = {}

@@ -80,13 +80,36 @@ def test_a_lost_hand_whose_wrist_is_in_plain_view_is_dropped(body_hands):
     assert prior.left is None
 
 
-def test_a_lost_hand_whose_wrist_is_covered_is_kept_at_its_wrist(body_hands):
+def test_a_lost_hand_whose_wrist_is_at_the_other_hand_is_kept_at_its_wrist(body_hands):
     a, b = hand_box_joints(100, 120), hand_box_joints(300, 120)
-    wrist = b[0] + (12.0, 5.0)  # the arm moved a little while the hand is hidden
+    wrist = a[0] + (25.0, -10.0)  # the left arm reaches behind the right hand
     prior, _, _ = _lose_left(body_hands, body_with_wrists(a[0], wrist, visibility=(1.0, 0.2)))
     assert prior.left is not None
     np.testing.assert_allclose(prior.left.joints_px[0], wrist)
     np.testing.assert_allclose(prior.left.joints_px - prior.left.joints_px[0], b - b[0])
+    # the same arm far from the right hand: nothing there to hide it, so no hidden hand
+    far, _, _ = _lose_left(body_hands, body_with_wrists(a[0], b[0] + (12.0, 5.0), (1.0, 0.2)))
+    assert far.left is None
+
+
+def test_tracks_take_their_arms_sides_only_after_persistent_evidence(body_hands):
+    a, b = hand_box_joints(100, 120), hand_box_joints(300, 120)
+    body = body_with_wrists(right_xy=b[0], left_xy=a[0])  # the arms say: a is the left hand
+    script = [[scripted_detection(Side.RIGHT, a), scripted_detection(Side.LEFT, b)]]
+    plain = HandPriorTracker(ScriptedDetector(script), TrackerOptions())
+    first = plain.update(BLANK_FRAME, Hands())  # tracks born without the body
+    tracker = HandPriorTracker(ScriptedDetector([[]] * 20), TrackerOptions(arm_flip_after=4),
+                               body=body_hands(body))
+    tracker._tracks = plain._tracks  # the same two tracks, now with the body in view
+    prev = Hands(right=scripted_pose(Side.RIGHT, first.right.joints_px),
+                 left=scripted_pose(Side.LEFT, first.left.joints_px))
+    rights = []
+    for _ in range(5):
+        prior = tracker.update(BLANK_FRAME, prev)
+        rights.append(bool(np.allclose(prior.right.joints_px, a)))
+        prev = Hands(right=scripted_pose(Side.RIGHT, prior.right.joints_px),
+                     left=scripted_pose(Side.LEFT, prior.left.joints_px))
+    assert rights == [True, True, True, False, False]
 
 
 def test_a_lost_hand_whose_wrist_left_the_frame_is_dropped(body_hands):
