@@ -30,7 +30,7 @@ import numpy as np
 
 from hdr_live.geometry import Roi, apply_affine, crop_affine, warp_crop
 from hdr_live.joints import Side
-from hdr_live.models.ssd_anchors import anchor_centres
+from hdr_live.models.ssd_anchors import anchor_centres, letterbox
 from hdr_live.types import Frame
 from hdr_live.weights import WeightsError
 
@@ -194,14 +194,7 @@ class PoseDetector:
     def detect(self, frame: Frame) -> list[BodyRegion]:
         """People in ``frame``, the largest first, at most ``max_people``, overlapping boxes
         (IoU > 0.3) suppressed."""
-        h, w = frame.height, frame.width
-        side = max(h, w)
-        ox, oy = (side - w) // 2, (side - h) // 2
-        k = side / DETECTOR_INPUT_PX
-        to_frame = np.array([[k, 0.0, 0.5 * k - 0.5 - ox], [0.0, k, 0.5 * k - 0.5 - oy]])
-        x = cv2.warpAffine(frame.rgb, to_frame, (DETECTOR_INPUT_PX, DETECTOR_INPUT_PX),
-                           flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        x, side, ox, oy = letterbox(frame.rgb, DETECTOR_INPUT_PX)
         self._interp.set_tensor(self._input, (x.astype(np.float32) / 127.5 - 1.0)[None])
         self._interp.invoke()
         reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)

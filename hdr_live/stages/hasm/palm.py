@@ -26,7 +26,7 @@ import numpy as np
 
 from hdr_live.geometry import Roi, roi_from_joints
 from hdr_live.joints import Side, hand_scale_px
-from hdr_live.models.ssd_anchors import anchor_centres
+from hdr_live.models.ssd_anchors import anchor_centres, letterbox
 from hdr_live.stages.hasm.mediapipe_hands import HandDetection
 from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame, Hands
@@ -110,16 +110,7 @@ class PalmReacquirer:
 
     def palm_candidates(self, frame: Frame) -> list[PalmCandidate]:
         """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated."""
-        h, w = frame.height, frame.width
-        side = max(h, w)
-        oy, ox = (side - h) // 2, (side - w) // 2
-        # the frame letterboxed into a square and shrunk to the model's input in one warp
-        # (the same pixels as padding then resizing, without a frame-sized copy)
-        k = side / PALM_INPUT_PX
-        to_frame = np.array([[k, 0.0, 0.5 * k - 0.5 - ox], [0.0, k, 0.5 * k - 0.5 - oy]])
-        x = cv2.warpAffine(frame.rgb, to_frame, (PALM_INPUT_PX, PALM_INPUT_PX),
-                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        x, side, ox, oy = letterbox(frame.rgb, PALM_INPUT_PX)
         self._interp.set_tensor(self._input, (x.astype(np.float32) / 255.0)[None])
         self._interp.invoke()
         reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)
