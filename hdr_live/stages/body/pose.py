@@ -25,7 +25,6 @@ import math
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from hdr_live.geometry import Roi, apply_affine, crop_affine, warp_crop

@@ -21,7 +21,6 @@ import math
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from hdr_live.geometry import Roi, roi_from_joints
