@@ -11,13 +11,13 @@ vector in the camera frame (InterHand2.6M's definition), which needs ``joints_ca
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
 from hdr_live import metrics3d
+from hdr_live.io.json_object import read_json_object
 from hdr_live.io.sources import IMAGE_SUFFIXES, InputError, read_image
 from hdr_live.joints import NUM_JOINTS, Side
 from hdr_live.pipeline import Pipeline
@@ -75,16 +75,6 @@ def _joint_array(values: object, dims: int) -> np.ndarray | None:
     return None if np.isnan(arr).all() else arr
 
 
-def _read_json_object(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read ground truth {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"ground truth {path}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
 def _image_beside(path: Path, data: dict) -> Path:
     name = data.get("image", "")
     if not isinstance(name, str):
@@ -135,7 +125,7 @@ def load_ground_truth(path: Path) -> GroundTruth:
             non-finite or non-numeric value, invalid intrinsics, or no image beside it (the
             file is named).
     """
-    data = _read_json_object(path)
+    data = read_json_object(path, "ground truth")
     image = _image_beside(path, data)
     a = _hand_arrays(path, data)
     px = Hands(left=a["left"], right=a["right"])

@@ -53,6 +53,16 @@ class Roi:
     angle_rad: float = 0.0
 
 
+def box_iou(a, b) -> float:
+    """Intersection over union of two boxes given as (x0, y0, x1, y1) sequences (pixels);
+    0 when the union is empty."""
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
 def box_from_mask(mask: np.ndarray) -> Box | None:
     """Tight box around the True pixels of a mask.
 

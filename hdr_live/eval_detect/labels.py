@@ -10,10 +10,10 @@ the box covers wrist to fingertips, sides are the person's own hands); a clip's 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from pathlib import Path
 
+from hdr_live.io.json_object import read_json_object
 from hdr_live.io.sources import InputError
 from hdr_live.joints import Side
 
@@ -120,12 +120,7 @@ def load_labels(path: Path) -> LabelledFile:
         InputError: unreadable JSON, neither ``hands`` nor ``frames``, a hand with a bad side
             or box, a frame key that is not a non-negative integer, or no media beside it.
     """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read labels {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"labels {path}: expected a JSON object")
+    data = read_json_object(path, "labels")
     media = _media_beside(Path(path))
     is_video = media.suffix.lower() in _VIDEO_SUFFIXES
     if is_video:

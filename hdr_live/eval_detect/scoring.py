@@ -16,6 +16,7 @@ import enum
 import numpy as np
 
 from hdr_live.eval_detect.labels import LabelledHand
+from hdr_live.geometry import box_iou
 from hdr_live.joints import Side, hand_scale_px
 
 
@@ -48,15 +49,6 @@ def joints_box(joints_px: np.ndarray, margin: float = 0.15) -> tuple[float, floa
     pad = margin * max(hand_scale_px(joints_px), 1.0)
     lo, hi = joints_px.min(axis=0) - pad, joints_px.max(axis=0) + pad
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
-
-
-def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def point_to_box_px(xy: tuple[float, float], box: tuple[float, ...]) -> float:

@@ -4,8 +4,9 @@ partial labels."""
 import numpy as np
 
 from hdr_live.eval_detect.labels import LabelledHand
+from hdr_live.geometry import box_iou
 from hdr_live.eval_detect.scoring import (MatchOptions, Outcome, PredictedHand, Totals,
-                                          box_iou, joints_box, score_frame)
+                                          joints_box, score_frame)
 from hdr_live.joints import Side
 from support import hand_joints
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hdr_live.geometry import Roi, apply_affine, crop_affine, warp_crop
+from hdr_live.geometry import Roi, apply_affine, box_iou, crop_affine, warp_crop
 from hdr_live.joints import Side
 from hdr_live.models.ssd_anchors import anchor_centres, letterbox
 from hdr_live.types import Frame
@@ -205,20 +205,13 @@ class PoseDetector:
             centre = (self._anchors[i] + reg[i, 0:2] / DETECTOR_INPUT_PX) * side - (ox, oy)
             half = reg[i, 2:4] / DETECTOR_INPUT_PX * side / 2.0
             box = np.concatenate([centre - half, centre + half])
-            if any(_iou(box, b) > 0.3 for _, b, _ in kept):
+            if any(box_iou(box, b) > 0.3 for _, b, _ in kept):
                 continue
             kp = (self._anchors[i] + reg[i, 4:12].reshape(4, 2) / DETECTOR_INPUT_PX) * side
             kp = kp - (ox, oy)
             kept.append((float(scores[i]), box, _alignment_roi(kp[0], kp[1])))
         regions = [BodyRegion(s, roi, float(np.prod(b[2:] - b[:2]))) for s, b, roi in kept]
         return sorted(regions, key=lambda r: -r.box_area_px)[: self.max_people]
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    lo, hi = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
-    inter = float(np.prod(np.clip(hi - lo, 0.0, None)))
-    union = float(np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2])) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def refine_from_heatmap(xy: np.ndarray, heatmap: np.ndarray, kernel: int = 7,

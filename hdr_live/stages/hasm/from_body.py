@@ -25,7 +25,6 @@ import dataclasses
 
 import numpy as np
 
-from hdr_live.geometry import roi_from_joints
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.body.arms import ArmOptions, hand_roi, hangs_from, side_from_arms
 from hdr_live.stages.body.pose import BodyPose
@@ -69,6 +68,15 @@ class BodyHands:
         """Forget the tracked body."""
         self.body.reset()
 
+    def update(self, frame: Frame) -> BodyPose | None:
+        """The body on ``frame`` (:meth:`BodyTracker.update`)."""
+        return self.body.update(frame)
+
+    @property
+    def measured(self) -> bool:
+        """The landmark network ran on the last frame (proposals follow its budget)."""
+        return self.body.ran[0]
+
     def propose(self, frame: Frame, body: BodyPose, side: Side) -> HandDetection | None:
         """A verified hand at the end of ``body``'s ``side`` arm, or None."""
         arm = body.arm(side)
@@ -77,9 +85,8 @@ class BodyHands:
             return None
         best = None
         for k in self.options.roi_scales:
-            first = self.landmarks.run_roi(frame.rgb, dataclasses.replace(roi, size_px=roi.size_px * k))
-            second = self.landmarks.run_roi(frame.rgb, roi_from_joints(first.joints_crop_px))
-            est = second if second.presence >= first.presence else first
+            est = self.landmarks.run_roi_refined(
+                frame.rgb, dataclasses.replace(roi, size_px=roi.size_px * k))
             if best is None or est.presence > best.presence:
                 best = est
             if best.presence >= self.options.min_presence:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hdr_live.geometry import Roi, roi_from_joints
+from hdr_live.geometry import Roi
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.ssd_anchors import anchor_centres, letterbox
 from hdr_live.stages.hasm.mediapipe_hands import HandDetection
@@ -143,9 +143,7 @@ class PalmReacquirer:
         """Landmark estimates of a candidate at each region scale that pass ``min_presence``."""
         for k in self.options.roi_scales:
             roi = dataclasses.replace(cand.roi, size_px=cand.roi.size_px * k)
-            first = self.landmarks.run_roi(frame.rgb, roi)
-            est = self.landmarks.run_roi(frame.rgb, roi_from_joints(first.joints_crop_px))
-            est = est if est.presence >= first.presence else first
+            est = self.landmarks.run_roi_refined(frame.rgb, roi)
             if est.presence >= self.options.min_presence:
                 yield est
 

@@ -115,13 +115,6 @@ def _at_edge(joints_px: np.ndarray | None, frame: Frame, margin: float = 0.1) ->
                 or hi[1] > frame.height - 1 - pad)
 
 
-def _as_pose(track: _Track) -> HandPose:
-    """A track's current joints as a pose (for the contact test)."""
-    joints = track.geometry.joints_px
-    return HandPose(Side.RIGHT, joints, track.geometry.joints_rel_m,
-                    np.ones(len(joints), bool), 1.0)
-
-
 def _mean_dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b, axis=1).mean())
 
@@ -176,7 +169,7 @@ class HandPriorTracker:
         """
         if self._flow is not None:
             self._flow.push(frame.rgb)
-        body = self.last_body = None if self.body is None else self.body.body.update(frame)
+        body = self.last_body = None if self.body is None else self.body.update(frame)
         self._continue_tracks(previous, frame)
         # two tracks that collapsed onto one hand are merged before detections are matched,
         # so a detection of the hand the other track left can start it again
@@ -236,7 +229,7 @@ class HandPriorTracker:
                 del self._tracks[side]
             else:
                 track.geometry = HandGeometry(anchored, track.geometry.joints_rel_m)
-        if not self.body.body.ran[0]:
+        if not self.body.measured:
             return  # proposals only on frames the body was measured (its budget)
         for side in (Side.LEFT, Side.RIGHT):
             track = self._tracks.get(side)
@@ -251,8 +244,8 @@ class HandPriorTracker:
         the first's); not while the two hands touch, where the arms' wrists are unreliable."""
         live = {side: t for side, t in self._tracks.items() if not t.missed}
         sides = {side: self.body.side_of(body, t.geometry.joints_px) for side, t in live.items()}
-        touching = len(live) == 2 and self._touches(live[Side.LEFT],
-                                                    _as_pose(live[Side.RIGHT]))
+        touching = len(live) == 2 and self._near(live[Side.LEFT].geometry.joints_px,
+                                                 live[Side.RIGHT].geometry.joints_px)
         wrong = not touching and any(
             arm is side.other and sides.get(side.other) in (None, side)
             for side, arm in sides.items())
@@ -292,8 +285,12 @@ class HandPriorTracker:
         """Whether a track's last pose came within ``contact_dist`` hand sizes of ``other``."""
         if track.pose_px is None or other is None:
             return False
-        scale = max(hand_scale_px(track.pose_px), 1.0)
-        gaps = np.linalg.norm(track.pose_px[:, None, :] - other.joints_px[None, :, :], axis=2)
+        return self._near(track.pose_px, other.joints_px)
+
+    def _near(self, joints_px: np.ndarray, other_px: np.ndarray) -> bool:
+        """Whether two hands' joints come within ``contact_dist`` hand sizes (of the first)."""
+        scale = max(hand_scale_px(joints_px), 1.0)
+        gaps = np.linalg.norm(joints_px[:, None, :] - other_px[None, :, :], axis=2)
         return float(gaps.min()) / scale < self.options.contact_dist
 
     def _coast(self, track: _Track) -> bool:

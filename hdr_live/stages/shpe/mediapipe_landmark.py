@@ -164,5 +164,16 @@ class MediaPipeLandmarkShpe:
 
     def _refined(self, crop: HandCrop, first: CropPose) -> CropPose:
         """The better of ``first`` and a pass on the region re-fitted to its joints."""
-        second = self.run_roi(crop.rgb, roi_from_joints(first.joints_crop_px))
+        return self.refit(crop.rgb, first)
+
+    def refit(self, image_rgb: np.ndarray, first: CropPose) -> CropPose:
+        """The better (higher presence) of ``first`` and a pass on the region re-fitted to its
+        joints (MediaPipe's landmarks→region rule, :func:`~hdr_live.geometry.roi_from_joints`),
+        both in ``image_rgb`` pixels."""
+        second = self.run_roi(image_rgb, roi_from_joints(first.joints_crop_px))
         return second if second.presence >= first.presence else first
+
+    def run_roi_refined(self, image_rgb: np.ndarray, roi: Roi) -> CropPose:
+        """:meth:`run_roi` on ``roi``, then :meth:`refit` (two passes): how a hand region that
+        came from elsewhere (a palm box, an arm) is verified."""
+        return self.refit(image_rgb, self.run_roi(image_rgb, roi))
