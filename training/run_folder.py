@@ -86,6 +86,32 @@ def init_from_run(run: Path, modules: Mapping[str, torch.nn.Module],
     return state
 
 
+def init_from_weights(weights: Path, model: torch.nn.Module, model_kind: str,
+                      spec_json: dict[str, Any]) -> dict[str, Any]:
+    """Load exported weights (safetensors + metadata, :mod:`hdr_live.weights`) into ``model``
+    strictly, to fine-tune them (``--init weights/X.safetensors``).
+
+    Returns:
+        The new run's ``init_from``: the file, its sha256, and its own steps, wall time and
+        provenance (data, licences), so the exported metadata keeps the whole lineage.
+
+    Raises:
+        SystemExit: the file or its metadata is missing or corrupt, or its spec differs.
+    """
+    from hdr_live.weights import WeightsError, load_state_dict_strict, read_metadata
+
+    try:
+        meta = read_metadata(Path(weights), model_kind)
+        if meta.get("spec") != json.loads(json.dumps(spec_json)):  # tuples read back as lists
+            raise SystemExit(f"--init {weights}: its spec differs from this run's")
+        load_state_dict_strict(model, Path(weights))
+    except WeightsError as exc:
+        raise SystemExit(f"--init: {exc}") from None
+    prov = meta.get("provenance", {})
+    return {"weights": str(weights), "sha256": meta.get("sha256"), "steps": prov.get("steps"),
+            "wall_s": prov.get("wall_time_s"), "provenance": prov}
+
+
 def read_spec(path: Path, from_json: Callable[[dict[str, Any]], Any]) -> Any:
     """The network spec in the JSON file ``path`` (a spec's ``to_json``, e.g. an exported
     metadata's ``"spec"``), parsed by ``from_json`` (e.g. ``HasmSpec.from_json``) — a trainer's
@@ -117,9 +143,14 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
 
 
 def init_provenance(init_from: dict[str, Any] | None) -> str | dict[str, Any]:
-    """The exported metadata's ``provenance.init``: random init, or the run it started from
-    (``{"run", "step", "wall_s"}`` of that run) and that run's own random init."""
-    return RANDOM_INIT if init_from is None else {"from_run": init_from, "originally": RANDOM_INIT}
+    """The exported metadata's ``provenance.init``: random init, the run it started from
+    (``{"run", "step", "wall_s"}`` of that run) and that run's own random init, or the exported
+    weights it started from (:func:`init_from_weights`)."""
+    if init_from is None:
+        return RANDOM_INIT
+    if "weights" in init_from:  # the lineage is inside the weights' own provenance
+        return {"from_weights": init_from}
+    return {"from_run": init_from, "originally": RANDOM_INIT}
 
 
 def write_run_weights(model: torch.nn.Module, out: Path, model_kind: str,
@@ -189,7 +220,7 @@ class AdamWRun(RunFolder):
     def __init__(self, folder: Path, spec: Any, cfg: Any, init: Path | None = None,
                  ctx: DistContext = SINGLE) -> None:
         """Open (resume) the run in ``folder``; a new run starts from ``init``'s model weights
-        (another run folder) when given, with a fresh optimiser and schedule. A resumed run
+        (another run folder, or exported ``.safetensors`` weights) when given, with a fresh optimiser and schedule. A resumed run
         keeps its own config (schedule), not ``cfg``. Under torchrun (``ctx``) every rank loads
         the same checkpoint.
 
@@ -207,6 +238,8 @@ class AdamWRun(RunFolder):
         state = self.saved_state(spec.to_json())
         if state is not None:
             self._resume(state)
+        elif init is not None and Path(init).suffix == ".safetensors":
+            self.init_from = init_from_weights(init, self.model, self.model_kind, spec.to_json())
         elif init is not None:
             other = init_from_run(init, {"model": self.model}, spec.to_json())
             self.init_from = {"run": str(init), "step": int(other["step"]),

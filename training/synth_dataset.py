@@ -35,7 +35,8 @@ class SplitSamples(Sequence[SynthSample]):
 
 
 def open_split(root: Path, cache: bool = True) -> tuple[SplitSamples, SplitSamples, dict]:
-    """(train, val, info) of the dataset in ``root``; info records seed, size and counts;
+    """(train, val, info) of the dataset in ``root``; info records seed, size and counts, and
+    the files, sources and licences of real footage when ``provenance.json`` is there;
     ``cache`` keeps read samples in memory (see :class:`SplitSamples`).
 
     Raises:
@@ -52,6 +53,9 @@ def open_split(root: Path, cache: bool = True) -> tuple[SplitSamples, SplitSampl
         sources[e.source.value] = sources.get(e.source.value, 0) + 1
     info = {"folder": str(root), "seed": doc.get("seed"), "size_px": doc.get("size"),
             "train": len(train), "val": len(val), "sources": sources}
+    provenance = Path(root) / "provenance.json"
+    if provenance.is_file():  # real footage: the files, sources and licences (real_paste_set)
+        info["provenance"] = json.loads(provenance.read_text())
     return SplitSamples(root, train, cache), SplitSamples(root, val, cache), info
 
 

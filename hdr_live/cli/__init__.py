@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from hdr_live.cli.errors import CliError  # noqa: E402
 from hdr_live.cli.parser import build_parser  # noqa: E402
+from hdr_live.cli.streams import tolerate_closed_pipes  # noqa: E402
 
 
 def _configure_logging() -> None:
@@ -61,9 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main() -> int:
     """The ``hdr-live`` console script: :func:`main` with native log noise filtered from stderr
-    (:mod:`hdr_live.cli.quiet`) unless ``--verbose`` is given."""
+    (:mod:`hdr_live.cli.quiet`) unless ``--verbose`` is given, and stdout/stderr that drop
+    messages instead of failing once their reader has gone (:mod:`hdr_live.cli.streams`)."""
     if "--verbose" not in sys.argv[1:]:
         from hdr_live.cli.quiet import filter_native_stderr
 
         filter_native_stderr()
+    tolerate_closed_pipes()
     return main()

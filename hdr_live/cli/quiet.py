@@ -44,10 +44,20 @@ def _pump(read_fd: int, write_fd: int) -> None:
         pending += chunk
         *lines, pending = pending.split(b"\n")
         kept = [line + b"\n" for line in lines if not is_native_noise(line)]
-        if kept:
-            os.write(write_fd, b"".join(kept))
-    if pending and not is_native_noise(pending):
-        os.write(write_fd, pending)
+        if kept and write_fd >= 0:
+            write_fd = _passed_on(write_fd, b"".join(kept))
+    if pending and not is_native_noise(pending) and write_fd >= 0:
+        _passed_on(write_fd, pending)
+
+
+def _passed_on(write_fd: int, data: bytes) -> int:
+    """Write ``data`` to ``write_fd``; -1 once the reader has gone (the pump then only drains,
+    so native writers never block on a full pipe)."""
+    try:
+        os.write(write_fd, data)
+        return write_fd
+    except OSError:
+        return -1
 
 
 def filter_native_stderr() -> None:
