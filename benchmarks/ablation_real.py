@@ -74,16 +74,18 @@ def _pose_epe(shpe, inputs, restorer, joints_px, prior_px, min_score
     return epe_px(est.to_frame(crop)[0], joints_px), rgb, est.presence
 
 
-def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0):
+def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0,
+             hasm_weights: Path | None = None):
     """Per sample: a dict of its figures (see the module docstring) and, for the first
-    ``sheet_rows`` samples, the images of a contact-sheet row."""
+    ``sheet_rows`` samples, the images of a contact-sheet row; ``hasm_weights`` replaces the
+    bundled HASM (a candidate's safetensors, its ``.json`` and ``.onnx`` beside it)."""
     from hdr_live.stages.hasm.learned import load_mask_net, predict_masks
 
     config = PipelineConfig()
     shpe = build_shpe(config)
     restorers = {name: build_restorer(config.with_backends(None, kind))
                  for name, kind in KINDS.items()}
-    net, spec = load_mask_net(config.hasm.weights)
+    net, spec = load_mask_net(hasm_weights or config.hasm.weights)
     min_score = config.shpe.min_pose_score
     banded_options = CropOptions(prior_band=config.hdrm.prior_band)
     rng = np.random.default_rng(seed)
@@ -185,6 +187,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--csv", type=Path, help="one row per sample")
     p.add_argument("--sheet", type=Path, help="contact sheet PNG of the first samples")
+    p.add_argument("--hasm-weights", type=Path, help="a candidate HASM instead of the bundled one")
     args = p.parse_args()
     for folder in (args.real, args.dev):
         if not folder.is_dir():
@@ -193,7 +196,7 @@ def main() -> None:
     samples = list(make_samples(hands, args.per_bin, args.seed))
     print(f"{len(hands)} confident, fully visible evaluation hands "
           f"({len({h.source.split('#')[0] for h in hands})} files); {len(samples)} samples")
-    rows, _ = evaluate(samples)
+    rows, _ = evaluate(samples, hasm_weights=args.hasm_weights)
     report(rows)
     if args.csv:
         with args.csv.open("w", newline="") as f:
@@ -207,7 +210,7 @@ def main() -> None:
         # its own samples, two hands of the clip from different frames (see SHEET_SOURCE)
         clip = [h for h in hands if h.source.startswith(SHEET_SOURCE)]
         shown = list(make_samples(clip, 4, args.seed, same_file=True))
-        write_sheet(args.sheet, evaluate(shown, sheet_rows=16)[1])
+        write_sheet(args.sheet, evaluate(shown, sheet_rows=16, hasm_weights=args.hasm_weights)[1])
 
 
 if __name__ == "__main__":

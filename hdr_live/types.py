@@ -139,6 +139,7 @@ class Frame:
         index: 0-based position in the input sequence (an int ≥ 0).
         t_capture_s: capture time in seconds, finite (video: presentation time; camera:
             monotonic clock at grab; still images: 0.0 or index / ``--fps`` for a folder).
+        source_name: the image's file name for still images and image folders, else None.
 
     Raises:
         FrameError: a field is out of range or of the wrong type (``rgb`` not a uint8 array
@@ -149,6 +150,7 @@ class Frame:
     rgb: np.ndarray
     index: int
     t_capture_s: float
+    source_name: str | None = None
 
     MIN_SIDE_PX: ClassVar[int] = 2
 

@@ -5,6 +5,8 @@ Non-finite numbers are written as ``null`` (every line is strict JSON).
 Schema of one line (sides are the person's own hands)::
 
     {"frame": int, "t_s": float,
+     "size_wh": [int, int],   # the frame's width and height in pixels (as displayed)
+     "file": str,             # only for image inputs: the image's file name
      "hands": {"left":  null | {"joints_px": [[x, y] × 21],          # frame pixels
                                 "joints_rel_m": [[x, y, z] × 21],    # metres, wrist-relative,
                                                                      #   camera axes
@@ -76,11 +78,15 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
                 pose["joints_px_raw"] = [[_number(v, 2) for v in p] for p in before.joints_px]
                 pose["joints_rel_m_raw"] = [[_number(v, 5) for v in p]
                                             for p in before.joints_rel_m]
+    h, w = result.frame.rgb.shape[:2]
     record = {
         "frame": int(result.frame.index),
         "t_s": _number(result.frame.t_capture_s, 6),
+        "size_wh": [int(w), int(h)],
         "hands": hands,
     }
+    if result.frame.source_name is not None:
+        record["file"] = result.frame.source_name
     if result.focal_px is not None:
         record["focal_px"] = _number(result.focal_px, 2)
     return record
@@ -89,13 +95,15 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
 def _open_log(path: Path):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "w", encoding="utf-8")
+        return open(path, "wb", buffering=0)
     except OSError as exc:
         raise PoseLogError(f"cannot create pose log {path}: {exc.strerror or exc}") from exc
 
 
 class PoseLogWriter:
-    """Appends one JSON line per frame and flushes it at once (nothing is lost on a crash).
+    """Appends one JSON line per frame, each written whole or not at all, straight to the file
+    (unbuffered: nothing is lost on a crash). A line that cannot be written whole (a full disk,
+    a file-size limit) is cut off again, so the log always ends after a complete line.
 
     Raises:
         PoseLogError: the file cannot be created (its folder is created when missing).
@@ -104,6 +112,7 @@ class PoseLogWriter:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._file = _open_log(self.path)
+        self._end = 0  # bytes of complete lines
         self.lines_written = 0
 
     def write(self, result: FrameResult, raw: FrameResult | None = None) -> None:
@@ -114,12 +123,24 @@ class PoseLogWriter:
             PoseLogError: the line cannot be written (e.g. the disk is full).
         """
         line = json.dumps(pose_record(result, raw), separators=(",", ":"), allow_nan=False)
+        data = (line + "\n").encode("utf-8")
         try:
-            self._file.write(line + "\n")
-            self._file.flush()
+            written = 0
+            while written < len(data):
+                written += self._file.write(data[written:])
         except OSError as exc:
+            self._cut_back()
             raise PoseLogError(f"cannot write pose log {self.path}: {exc.strerror or exc}") from exc
+        self._end += len(data)
         self.lines_written += 1
+
+    def _cut_back(self) -> None:
+        """Remove the part of a line that was written before a failure (best effort)."""
+        try:
+            self._file.truncate(self._end)
+            self._file.seek(self._end)
+        except OSError:
+            pass
 
     def close(self) -> None:
         """Close the file (safe to call twice)."""

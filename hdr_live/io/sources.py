@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -115,13 +116,26 @@ def to_rgb(image: np.ndarray, name: str = "image") -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB if channels == 3 else cv2.COLOR_BGRA2RGB)
 
 
+JPEG_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".jfif"}
+
+
+def _jpeg_truncated(path: Path) -> bool:
+    """Whether a JPEG file ends before its end-of-image marker (FFD9) follows its last
+    start-of-scan (FFDA): libjpeg then decodes the missing rows as grey with a mere warning. In
+    entropy-coded data every 0xFF byte is stuffed, so FFD9 there can only be the real marker."""
+    data = path.read_bytes()
+    return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+
+
 def read_image(path: Path) -> np.ndarray:
     """Read an image file as (H, W, 3) uint8 RGB.
 
     Raises:
-        InputError: missing, not a regular file, unreadable or too small.
+        InputError: missing, not a regular file, unreadable, truncated (JPEG) or too small.
     """
     check_input_file(path)
+    if path.suffix.lower() in JPEG_SUFFIXES and _jpeg_truncated(path):
+        raise InputError(f"truncated JPEG (no end-of-image marker after its last scan): {path}")
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(f"cannot decode image: {path}")
@@ -150,9 +164,10 @@ class ImageSource(_Closing):
 
     def __init__(self, path: Path) -> None:
         self._rgb = read_image(path)
+        self._name = Path(path).name
 
     def __iter__(self) -> Iterator[Frame]:
-        yield Frame(self._rgb, 0, 0.0)
+        yield Frame(self._rgb, 0, 0.0, self._name)
 
 
 class ImageFolderSource(_Closing):
@@ -180,7 +195,7 @@ class ImageFolderSource(_Closing):
             except InputError as exc:
                 _log.warning("skipping %s", exc)
                 continue
-            yield Frame(rgb, i, i / self.fps)
+            yield Frame(rgb, i, i / self.fps, path.name)
 
 
 class _StreamClock:
@@ -215,7 +230,8 @@ def _open_container(path: Path):
     import av
 
     try:
-        container = av.open(str(path), mode="r")
+        # an absolute path: FFmpeg reads "2024-05-01T10:30:00.mp4" as protocol "2024-05-01T10"
+        container = av.open(os.path.abspath(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot open video (not a video or unsupported codec): {path}") from exc
     if not container.streams.video:

@@ -10,6 +10,7 @@ muxer closes a fragment when the next frame's packet arrives, so after a crash, 
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class Mp4Writer:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            return av.open(str(self.path), mode="w", format="mp4",
+            return av.open(os.path.abspath(self.path), mode="w", format="mp4",  # no protocol
                            options={"movflags": self._movflags, "flush_packets": "1"})
         except (OSError, av.error.FFmpegError) as exc:
             reason = getattr(exc, "strerror", None) or exc
