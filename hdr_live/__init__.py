@@ -21,6 +21,7 @@ __version__ = "0.2.0"
 #: Public name → the module that defines it.
 _EXPORTS = {
     "HandTracker": "hdr_live.api",
+    "TrackerUseError": "hdr_live.api",
     "PipelineConfig": "hdr_live.config",
     "InputKind": "hdr_live.config",
     "Mode": "hdr_live.config",

@@ -17,7 +17,9 @@ camera axes, ``visible`` (21,) and ``score``; the four masks, the restored crops
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +32,18 @@ from hdr_live.temporal.smoothing import PoseSmoother, SmootherOptions
 from hdr_live.types import Frame, FrameResult
 
 
+class TrackerUseError(RuntimeError):
+    """A :class:`HandTracker` was used after :meth:`~HandTracker.close`, or from a second
+    thread while a call was running."""
+
+
 class HandTracker:
     """Both hands' poses, frame after frame (see the module docstring).
+
+    Not thread-safe by design: a tracker holds one sequence's state, so frames from two threads
+    would mix two sequences. A call made while another thread's call is running raises
+    :class:`TrackerUseError` (use one tracker per thread). :meth:`close` may be called any number
+    of times; any other call after it raises :class:`TrackerUseError`.
 
     Args:
         config: the pipeline's configuration; its ``input_kind`` says whether frames given to
@@ -51,6 +63,9 @@ class HandTracker:
         self._smoothing = smoothing if config.input_kind.tracks else None
         self._smoother = None if self._smoothing is None else PoseSmoother(self._smoothing)
         self._next_index = 0
+        self._last_t_s: float | None = None
+        self._closed = False
+        self._busy = threading.Lock()
 
     @property
     def description(self) -> str:
@@ -66,15 +81,41 @@ class HandTracker:
                 index over 30 fps.
 
         Raises:
-            ValueError: ``rgb`` is not an (H, W, 3) uint8 array, or ``t_s`` is not finite.
+            ValueError: ``rgb`` is not an (H, W, 3) uint8 array, or ``t_s`` is not finite or
+                not later than the previous frame's (call :meth:`reset` for a new sequence).
+            TrackerUseError: after :meth:`close`, or while another thread's call is running.
         """
         index = self._next_index
         t = index / 30.0 if t_s is None else float(t_s)
         if not np.isfinite(t):
             raise ValueError(f"t_s must be a finite number of seconds, got {t_s}")
-        result = self._run(Frame(rgb, index, t))
+        if self._last_t_s is not None and t <= self._last_t_s:
+            raise ValueError(f"t_s must increase within a sequence: {t} s after {self._last_t_s} s "
+                             "(call reset() to start a new sequence)")
+        with self._in_use():
+            result = self._run(Frame(rgb, index, t))
         self._next_index += 1
+        self._last_t_s = t
         return result
+
+    @contextlib.contextmanager
+    def _in_use(self) -> Iterator[None]:
+        """Hold the tracker for one call (see the class docstring).
+
+        Raises:
+            TrackerUseError: closed, or another thread's call is running.
+        """
+        if self._closed:
+            raise TrackerUseError("HandTracker is closed")
+        if not self._busy.acquire(blocking=False):
+            raise TrackerUseError("HandTracker is in use by another thread "
+                                  "(it is not thread-safe: use one tracker per thread)")
+        try:
+            if self._closed:
+                raise TrackerUseError("HandTracker is closed")
+            yield
+        finally:
+            self._busy.release()
 
     def track(self, source: str | Path, max_frames: int | None = None,
               folder_fps: float = 30.0) -> Iterator[FrameResult]:
@@ -84,11 +125,14 @@ class HandTracker:
 
         Raises:
             hdr_live.io.sources.InputError: the source cannot be opened or read.
+            TrackerUseError: after :meth:`close`, or while another thread's call is running.
         """
         self.reset()
         with open_input(str(source), folder_fps=folder_fps) as frames:
             for frame in itertools.islice(frames, max_frames):
-                yield self._run(frame)
+                with self._in_use():
+                    result = self._run(frame)
+                yield result
 
     def _run(self, frame: Frame) -> FrameResult:
         """The pipeline on ``frame``, then the joint filter when there is one."""
@@ -96,15 +140,25 @@ class HandTracker:
         return result if self._smoother is None else self._smoother.apply(result)
 
     def reset(self) -> None:
-        """Start a new sequence: forget the tracked hands and the filters."""
-        self._pipeline.reset()
+        """Start a new sequence: forget the tracked hands, the filters and the last time.
+
+        Raises:
+            TrackerUseError: after :meth:`close`, or while another thread's call is running.
+        """
+        with self._in_use():
+            self._pipeline.reset()
         self._next_index = 0
+        self._last_t_s = None
         if self._smoothing is not None:
             self._smoother = PoseSmoother(self._smoothing)
 
     def close(self) -> None:
-        """Release the models (also done by ``with``)."""
-        self._pipeline.close()
+        """Release the models (also done by ``with``); later calls do nothing. Waits for a
+        call running in another thread to finish first."""
+        with self._busy:
+            if not self._closed:
+                self._closed = True
+                self._pipeline.close()
 
     def __enter__(self) -> HandTracker:
         return self
