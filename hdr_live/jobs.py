@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,6 +74,7 @@ class ClipOutcome:
         wall_s: wall-clock seconds for the clip (decoding, drawing and encoding included).
         summary: the two-line run summary (:meth:`hdr_live.batch.RunStats.summary`).
         message: why it failed or was skipped ("" otherwise).
+        signum: the signal that stopped an ``interrupted`` clip (SIGINT, SIGTERM, SIGHUP), or 0.
     """
 
     input: str
@@ -83,6 +85,7 @@ class ClipOutcome:
     wall_s: float = 0.0
     summary: str = ""
     message: str = ""
+    signum: int = 0
 
 
 def _input_kind(source) -> InputKind:
@@ -142,17 +145,18 @@ def run_clip(job: ClipJob) -> ClipOutcome:
             if image_out:
                 write_image(job.out, draw_overlay(result, None, overlay))
 
-        interrupted = False
+        interrupted, signum = False, 0
+        ctrl_c = GracefulStop()
         try:
-            with GracefulStop() as ctrl_c:
+            with ctrl_c:
                 # pipelined: prepare(t+1) beside finish(t), drawing/encoding/logging on a
                 # writer thread (hdr_live.batch); the outputs are those of the serial loop
                 run_batch(frames, pipeline, video, poses, overlay, on_result, stats,
                           stop=lambda: ctrl_c.requested, smoother=smoother,
                           pipelined=config.pipelined)
-            interrupted = ctrl_c.requested
+            interrupted, signum = ctrl_c.requested, ctrl_c.signum
         except KeyboardInterrupt:
-            interrupted = True
+            interrupted, signum = True, ctrl_c.signum or signal.SIGINT
     if job.exports and records:
         from hdr_live.export import PoseSeries, write_export
 
@@ -168,4 +172,5 @@ def run_clip(job: ClipJob) -> ClipOutcome:
         any_hand_pct=100.0 * stats.frames_any_hand / n,
         wall_s=time.perf_counter() - t0,
         summary=stats.summary(),
+        signum=int(signum),
     )

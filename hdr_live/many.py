@@ -13,13 +13,18 @@ outputs, no further clip starts.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import json
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hdr_live.batch import STOP_SIGNALS
 from hdr_live.jobs import ClipJob, ClipOutcome, run_clip
 
 #: What a planned job's outputs are called, by kind (``<stem>`` + suffix).
@@ -75,15 +80,25 @@ def is_complete(clip: PlannedClip) -> bool:
             and all(p.is_file() for p in outputs))
 
 
+#: Set while this process runs a clip (a worker's parent watch waits for it to end).
+_BUSY = threading.Event()
+#: How often a worker looks whether its parent is still there, seconds.
+_PARENT_POLL_S = 1.0
+
+
 def run_and_mark(clip: PlannedClip) -> ClipOutcome:
     """:func:`run_clip`, then the marker when it finished (the task each worker runs); an error
     becomes a ``failed`` outcome with its one-line message, and so does a clip of no frame."""
+    _BUSY.set()
     try:
         outcome = run_clip(clip.job)
-    except KeyboardInterrupt:
-        return ClipOutcome(clip.job.input, "interrupted", message="stopped before its end")
+    except KeyboardInterrupt as exc:
+        return ClipOutcome(clip.job.input, "interrupted", message="stopped before its end",
+                           signum=getattr(exc, "signum", 0) or signal.SIGINT)
     except Exception as exc:  # noqa: BLE001 - one clip's failure must not end the others
         return ClipOutcome(clip.job.input, "failed", message=f"{exc}" or type(exc).__name__)
+    finally:
+        _BUSY.clear()
     if outcome.status == "done" and outcome.frames == 0:
         return dataclasses.replace(outcome, status="failed", message="no frame could be processed")
     if outcome.status == "done":
@@ -129,8 +144,8 @@ def run_many(clips: Sequence[PlannedClip], workers: int = 1, ray_address: str | 
     return [outcomes[i] for i in range(len(clips))]
 
 
-def _not_started(clip: PlannedClip) -> ClipOutcome:
-    return ClipOutcome(clip.job.input, "interrupted", message="not started")
+def _not_started(clip: PlannedClip, signum: int = signal.SIGINT) -> ClipOutcome:
+    return ClipOutcome(clip.job.input, "interrupted", message="not started", signum=signum)
 
 
 def _one_after_the_other(jobs: Sequence[PlannedClip],
@@ -138,7 +153,7 @@ def _one_after_the_other(jobs: Sequence[PlannedClip],
     results: list[ClipOutcome] = []
     for clip in jobs:
         if results and results[-1].status == "interrupted":
-            results.append(_not_started(clip))
+            results.append(_not_started(clip, results[-1].signum))
             continue
         results.append(run_and_mark(clip))
         report(results[-1])
@@ -147,18 +162,57 @@ def _one_after_the_other(jobs: Sequence[PlannedClip],
 
 def _in_processes(jobs: Sequence[PlannedClip], workers: int,
                   report: Callable[[ClipOutcome], None]) -> list[ClipOutcome]:
+    """The clips in ``workers`` spawned processes. A stop signal stops the run: Ctrl-C reaches
+    the workers from the terminal; SIGTERM or SIGHUP, sent to this process alone, is passed on
+    to them; each busy worker finishes its frame and closes its outputs, idle ones ignore it,
+    and no further clip starts. Workers end when this process ends (:func:`_worker_init`)."""
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked threads
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
+                                                initializer=_worker_init,
+                                                initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(run_and_mark, clip) for clip in jobs]
         clip_of = dict(zip(futures, jobs))
+        signum = 0
         try:
             for future in concurrent.futures.as_completed(futures):
                 report(_result(future, clip_of[future]))
-        except KeyboardInterrupt:  # the workers got it too: they finish their frame
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", 0) or signal.SIGINT
             for future in futures:
                 future.cancel()
-        return [_not_started(clip) if f.cancelled() else _result(f, clip)
+            if signum != signal.SIGINT:  # the terminal's Ctrl-C reached them already
+                _signal_workers(pool, signum)
+        return [_not_started(clip, signum) if f.cancelled() else _result(f, clip)
                 for f, clip in zip(futures, jobs)]
+
+
+def _signal_workers(pool: concurrent.futures.ProcessPoolExecutor, signum: int) -> None:
+    """Send ``signum`` to the pool's worker processes (those still alive)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(process.pid, signum)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """A worker's start: stop signals are ignored while it waits for a clip (the clip's own
+    :class:`hdr_live.batch.GracefulStop` listens while it runs, so no traceback from an idle
+    worker), and a thread ends the worker when its parent is gone (killed with SIGKILL, say):
+    a clip in hand is stopped after its frame first."""
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="hdr-live-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker once its parent process is gone (see :func:`_worker_init`)."""
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    if _BUSY.is_set():
+        os.kill(os.getpid(), signal.SIGTERM)
+        while _BUSY.is_set():
+            time.sleep(0.1)
+    os._exit(0)
 
 
 def _result(future: concurrent.futures.Future, clip: PlannedClip) -> ClipOutcome:

@@ -5,8 +5,9 @@
   :mod:`.quiet`: native log noise kept off stderr.
 
 Errors in the input or the models end with one line ``hdr-live: error: …`` and exit code 2;
-Ctrl-C ends with exit code 130 after closing the outputs (both stay complete up to the last
-processed frame).
+Ctrl-C, SIGTERM and SIGHUP end the run after the frame in hand, closing the outputs (complete
+up to the last processed frame), writing the exports and printing the summary, with exit code
+128 + the signal (130, 143, 129).
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
     from hdr_live.accel.device import DeviceError
+    from hdr_live.batch import exit_code_of, stop_signals_interrupt
     from hdr_live.cli import commands, evaluate, evaluate_detect
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError
     from hdr_live.weights import WeightsError
 
+    stop_signals_interrupt()
     run = {"process": commands.process_command, "eval-2d": evaluate.eval2d_command,
            "eval-detect": evaluate_detect.eval_detect_command,
            "live": commands.live_command}[args.command]
@@ -55,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, DeviceError, InputError, VideoWriteError, WeightsError, OSError) as exc:
         print(f"hdr-live: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # before the outputs were opened, or a second Ctrl-C
+    except KeyboardInterrupt as exc:  # before the outputs were opened, or a second Ctrl-C
         print("\nhdr-live: interrupted", file=sys.stderr)
-        return 130
+        return exit_code_of(getattr(exc, "signum", 0))
 
 
 def console_main() -> int:

@@ -10,6 +10,7 @@ import glob
 import sys
 from pathlib import Path
 
+from hdr_live.batch import exit_code_of
 from hdr_live.cli.errors import CliError
 from hdr_live.cli.options import live_input, stage_choices
 from hdr_live.cli.paths import check_output_path, check_paths
@@ -84,7 +85,7 @@ def process_command(args: argparse.Namespace) -> int:
         print(f"\nhdr-live: interrupted after {outcome.frames} frames; outputs are complete up "
               "to there", file=sys.stderr)
         print(outcome.summary)
-        return 130
+        return exit_code_of(outcome.signum)
     print(outcome.summary)
     if outcome.frames == 0:
         print("hdr-live: error: no frame could be processed", file=sys.stderr)
@@ -124,10 +125,11 @@ def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob
     except ImportError as exc:
         raise CliError(f"--ray needs the ray extra: pip install -e '.[ray]' ({exc})") from exc
     print(summary_table(outcomes))
-    if any(o.status == "interrupted" for o in outcomes):
+    stopped = [o for o in outcomes if o.status == "interrupted"]
+    if stopped:
         print("hdr-live: interrupted; finished clips are complete, the rest run again next time",
               file=sys.stderr)
-        return 130
+        return exit_code_of(max(o.signum for o in stopped))
     return 2 if any(o.status == "failed" for o in outcomes) else 0
 
 
