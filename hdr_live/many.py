@@ -3,7 +3,8 @@ folder, run one after the other, in ``workers`` processes (one pipeline each), o
 per-clip task is :func:`hdr_live.jobs.run_clip` in all three.
 
 A clip's outputs count as complete when its marker ``<stem>.done.json`` (written last,
-atomically) records the same job — input, outputs and settings — and those outputs exist; a run
+atomically) records the same job — input, outputs and settings — made from an input of the same
+content (size, modification time, sha256), and those outputs exist; a run
 skips complete clips, so an interrupted run resumes where it stopped, and a changed setting
 (another export, another backend) redoes the clip. A clip that fails is reported and does not
 stop the others; Ctrl-C stops the run: the clip in hand finishes its frame and closes its
@@ -15,13 +16,14 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from hdr_live.batch import STOP_SIGNALS
@@ -68,16 +70,84 @@ def _job_record(job: ClipJob) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(job), default=str))
 
 
+#: The lock file a many-clip run holds in its output folder.
+LOCK_NAME = ".hdr-live.lock"
+
+
+class OutDirBusy(RuntimeError):
+    """Another run holds the output folder's lock (the message names the folder and its pid)."""
+
+
+@contextlib.contextmanager
+def out_dir_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir/.hdr-live.lock`` for a run, so two runs never write the same outputs (an
+    advisory ``flock``, released by the system if the process dies; no lock where ``fcntl`` is
+    missing, i.e. on Windows).
+
+    Raises:
+        OutDirBusy: another process holds it.
+        OSError: the lock file cannot be created.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        yield
+        return
+    path = Path(out_dir) / LOCK_NAME
+    with open(path, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            raise OutDirBusy(f"another hdr-live run (pid {holder}) is writing into {out_dir}; "
+                             "wait for it or use another --out-dir") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def input_identity(spec: str) -> dict:
+    """What identifies an input's content: for a file its size, modification time (ns) and
+    sha256; for a folder the same over its files (names, sizes, newest time, one sha256 of
+    names and bytes); {} for a camera or what cannot be read (never counted as complete)."""
+    path = Path(spec)
+    try:
+        files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+        digest = hashlib.sha256()
+        for f in files:
+            if f is not path:
+                digest.update(f.name.encode("utf-8", "surrogateescape") + b"\0")
+            with open(f, "rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
+        stats = [f.stat() for f in files]
+    except OSError:
+        return {}
+    return {"files": len(files), "size": sum(st.st_size for st in stats),
+            "mtime_ns": max((st.st_mtime_ns for st in stats), default=0),
+            "sha256": digest.hexdigest()}
+
+
 def is_complete(clip: PlannedClip) -> bool:
-    """The clip's marker records this very job and its outputs exist."""
+    """The clip's marker records this very job, made from an input with the same content (size,
+    time, sha256: :func:`input_identity`), and its outputs exist."""
     try:
         marker = json.loads(clip.marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     job = clip.job
     outputs = [p for p in (job.out, job.poses, *job.exports) if p is not None]
-    return (isinstance(marker, dict) and marker.get("job") == _job_record(job)
-            and all(p.is_file() for p in outputs))
+    if not (isinstance(marker, dict) and marker.get("job") == _job_record(job)
+            and all(p.is_file() for p in outputs)):
+        return False
+    identity = input_identity(job.input)
+    return bool(identity) and marker.get("input") == identity
 
 
 #: Set while this process runs a clip (a worker's parent watch waits for it to end).
@@ -91,6 +161,7 @@ def run_and_mark(clip: PlannedClip) -> ClipOutcome:
     becomes a ``failed`` outcome with its one-line message, and so does a clip of no frame."""
     _BUSY.set()
     try:
+        identity = input_identity(clip.job.input)  # the content these outputs come from
         outcome = run_clip(clip.job)
     except KeyboardInterrupt as exc:
         return ClipOutcome(clip.job.input, "interrupted", message="stopped before its end",
@@ -102,7 +173,8 @@ def run_and_mark(clip: PlannedClip) -> ClipOutcome:
     if outcome.status == "done" and outcome.frames == 0:
         return dataclasses.replace(outcome, status="failed", message="no frame could be processed")
     if outcome.status == "done":
-        record = {"job": _job_record(clip.job), "outcome": dataclasses.asdict(outcome)}
+        record = {"job": _job_record(clip.job), "input": identity,
+                  "outcome": dataclasses.asdict(outcome)}
         tmp = clip.marker.with_name(f".{clip.marker.name}.{os.getpid()}.part")
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, clip.marker)

@@ -95,7 +95,7 @@ def process_command(args: argparse.Namespace) -> int:
 
 def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob) -> int:
     """Many inputs into ``--out-dir``: per clip the same task, skipped when complete."""
-    from hdr_live.many import plan, run_many, summary_table
+    from hdr_live.many import OutDirBusy, out_dir_lock, plan, run_many, summary_table
 
     if args.out_dir is None:
         raise CliError("several inputs need --out-dir DIR (one set of outputs per input)")
@@ -118,10 +118,13 @@ def _process_many(args: argparse.Namespace, inputs: list[str], template: ClipJob
     mode = f"Ray at {args.ray}" if args.ray else f"{args.jobs} worker process(es)"
     print(f"hdr-live: {len(clips)} inputs into {args.out_dir}, {mode}", file=sys.stderr)
     try:
-        outcomes = run_many(clips, args.jobs, args.ray,
-                            lambda o: print(f"hdr-live: {o.input}: {o.status}"
-                                            + (f" ({o.message})" if o.message else ""),
-                                            file=sys.stderr))
+        with out_dir_lock(args.out_dir):
+            outcomes = run_many(clips, args.jobs, args.ray,
+                                lambda o: print(f"hdr-live: {o.input}: {o.status}"
+                                                + (f" ({o.message})" if o.message else ""),
+                                                file=sys.stderr))
+    except OutDirBusy as exc:
+        raise CliError(str(exc)) from exc
     except ImportError as exc:
         raise CliError(f"--ray needs the ray extra: pip install -e '.[ray]' ({exc})") from exc
     print(summary_table(outcomes))
