@@ -25,6 +25,7 @@ from hdr_live.build import build_pipeline
 from hdr_live.config import App, InputKind, StageChoices, config_for, device_note
 from hdr_live.io.inputs import open_input
 from hdr_live.io.pose_log import PoseLogWriter, pose_record
+from hdr_live.io.record_spool import RecordSpool
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource
 from hdr_live.io.video_writer import Mp4Writer
 from hdr_live.render import OverlayOptions, draw_overlay
@@ -120,8 +121,36 @@ def run_clip(job: ClipJob) -> ClipOutcome:
     overlay = OverlayOptions(caption=pipeline.description)
     image_out = job.out is not None and job.out.suffix.lower() in IMAGE_SUFFIXES
     smoother = _smoother(job, kind)
-    records: list[dict] = []
     stats = RunStats()
+    with contextlib.ExitStack() as outer:
+        # the exports' records go to disk as they come (memory flat), read back at the end
+        spool = outer.enter_context(RecordSpool(job.exports[0].parent)) if job.exports else None
+        interrupted, signum = _run_frames(job, source, pipeline, overlay, smoother, stats, spool,
+                                          image_out, config.pipelined)
+        if spool is not None and spool.count:
+            from hdr_live.export import PoseSeries, write_export
+
+            series = PoseSeries.from_records(spool.records())
+            for path in job.exports:
+                write_export(path, series)
+    n = max(stats.frames, 1)
+    return ClipOutcome(
+        input=job.input,
+        status="interrupted" if interrupted else "done",
+        frames=stats.frames,
+        two_hands_pct=100.0 * stats.frames_two_hands / n,
+        any_hand_pct=100.0 * stats.frames_any_hand / n,
+        wall_s=time.perf_counter() - t0,
+        summary=stats.summary(),
+        signum=int(signum),
+    )
+
+
+def _run_frames(job: ClipJob, source, pipeline, overlay: OverlayOptions,
+                smoother: PoseSmoother | None, stats: RunStats, spool: RecordSpool | None,
+                image_out: bool, pipelined: bool) -> tuple[bool, int]:
+    """The frame loop of :func:`run_clip` with its outputs open; returns (interrupted, the
+    signal that stopped it or 0). Closes ``source`` and ``pipeline``."""
     with contextlib.ExitStack() as stack:
         stack.enter_context(source)
         stack.callback(pipeline.close)
@@ -140,8 +169,8 @@ def run_clip(job: ClipJob) -> ClipOutcome:
 
         def on_result(result: FrameResult) -> None:
             bar.update(1)
-            if job.exports:
-                records.append(pose_record(result))
+            if spool is not None:
+                spool.add(pose_record(result))
             if image_out:
                 write_image(job.out, draw_overlay(result, None, overlay))
 
@@ -153,24 +182,8 @@ def run_clip(job: ClipJob) -> ClipOutcome:
                 # writer thread (hdr_live.batch); the outputs are those of the serial loop
                 run_batch(frames, pipeline, video, poses, overlay, on_result, stats,
                           stop=lambda: ctrl_c.requested, smoother=smoother,
-                          pipelined=config.pipelined)
+                          pipelined=pipelined)
             interrupted, signum = ctrl_c.requested, ctrl_c.signum
         except KeyboardInterrupt:
             interrupted, signum = True, ctrl_c.signum or signal.SIGINT
-    if job.exports and records:
-        from hdr_live.export import PoseSeries, write_export
-
-        series = PoseSeries.from_records(records)
-        for path in job.exports:
-            write_export(path, series)
-    n = max(stats.frames, 1)
-    return ClipOutcome(
-        input=job.input,
-        status="interrupted" if interrupted else "done",
-        frames=stats.frames,
-        two_hands_pct=100.0 * stats.frames_two_hands / n,
-        any_hand_pct=100.0 * stats.frames_any_hand / n,
-        wall_s=time.perf_counter() - t0,
-        summary=stats.summary(),
-        signum=int(signum),
-    )
+    return interrupted, signum

@@ -30,6 +30,10 @@ _WRITERS: dict[str, tuple[str, str]] = {
 EXPORT_SUFFIXES: tuple[str, ...] = tuple(_WRITERS)
 
 
+class ExportError(OSError):
+    """An export cannot be written (a full disk, say); the message names the file."""
+
+
 def check_export_path(path: Path) -> Path:
     """``path`` as a Path when its suffix is one of :data:`EXPORT_SUFFIXES` (any case).
 
@@ -51,14 +55,24 @@ def write_export(path: Path, series: PoseSeries) -> None:
 
     Raises:
         ValueError: the suffix is not known (nothing is written).
-        OSError: the file cannot be written.
+        ExportError: the file cannot be written (an OSError naming the file; ``path`` is left
+            as it was).
         ImportError: the format's package is missing (``.bvh``: scipy; ``.glb``: scipy and
             pygltflib).
     """
     path = check_export_path(path)
     module, writer = _WRITERS[path.suffix.lower()]
-    getattr(importlib.import_module(f"hdr_live.export.{module}"), writer)(path, series)
+    write = getattr(importlib.import_module(f"hdr_live.export.{module}"), writer)
+    try:
+        write(path, series)
+    except OSError as exc:
+        raise ExportError(f"cannot write export {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a writer closing a file after a failed write (zipfile does)
+        if isinstance(exc.__context__, OSError):
+            cause = exc.__context__
+            raise ExportError(f"cannot write export {path}: {cause.strerror or cause}") from cause
+        raise
 
 
-__all__ = ["EXPORT_SUFFIXES", "HAND_ORDER", "JOINT_NAMES", "PoseSeries", "check_export_path",
+__all__ = ["EXPORT_SUFFIXES", "ExportError", "HAND_ORDER", "JOINT_NAMES", "PoseSeries", "check_export_path",
            "write_export"]

@@ -8,6 +8,7 @@ the order of the ``hands`` key: right, left (the person's own hands). Load with
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +44,15 @@ def write_npz(path: Path, series: PoseSeries) -> None:
     Raises:
         OSError: the file cannot be written.
     """
+    buffer = io.BytesIO()  # compressed in memory: a failed disk write cannot leave a half zip
+    np.savez_compressed(
+        buffer,
+        frame=series.frame, t_s=series.t_s, joints_px=series.joints_px,
+        joints_rel_m=series.joints_rel_m, presence=series.presence,
+        visibility=series.visible, scores=series.score,
+        joints_cam_m=series.joints_cam_m, inferred=series.inferred,
+        hands=np.array([side.value for side in HAND_ORDER]),
+        joint_names=np.array(JOINT_NAMES), schema=np.array(SCHEMA),
+    )
     with atomic_output(Path(path)) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(
-            f,
-            frame=series.frame, t_s=series.t_s, joints_px=series.joints_px,
-            joints_rel_m=series.joints_rel_m, presence=series.presence,
-            visibility=series.visible, scores=series.score,
-            joints_cam_m=series.joints_cam_m, inferred=series.inferred,
-            hands=np.array([side.value for side in HAND_ORDER]),
-            joint_names=np.array(JOINT_NAMES), schema=np.array(SCHEMA),
-        )
+        f.write(buffer.getbuffer())

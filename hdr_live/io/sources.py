@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import time
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -170,8 +171,16 @@ class ImageSource(_Closing):
         yield Frame(self._rgb, 0, 0.0, self._name)
 
 
+def natural_key(path: Path) -> tuple:
+    """Sort key of a file name with its digit runs compared as numbers ("frame2" before
+    "frame10"), as file managers order frames numbered without leading zeros."""
+    parts = re.split(r"(\d+)", path.name)
+    return tuple((0, int(p), p) if p.isdigit() else (1, p.lower(), p) for p in parts)
+
+
 class ImageFolderSource(_Closing):
-    """Images of a folder in name order; ``t_capture_s`` = index / ``fps``.
+    """Images of a folder in natural name order (:func:`natural_key`); ``t_capture_s`` = index
+    / ``fps``. Sub-folders are not read (a warning names them).
 
     Unreadable files are skipped with a warning (their index is not reused).
 
@@ -183,7 +192,13 @@ class ImageFolderSource(_Closing):
 
     def __init__(self, folder: Path, fps: float = DEFAULT_FPS) -> None:
         self.fps = check_frame_rate(fps)
-        self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        entries = list(folder.iterdir())
+        self.paths = sorted((p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES
+                             and not p.is_dir()), key=natural_key)
+        skipped = sorted(p.name for p in entries if p.is_dir())
+        if skipped:
+            _log.warning("%s: sub-folders are not read (%d: %s)", folder, len(skipped),
+                         ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else ""))
         if not self.paths:
             raise InputError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {folder}")
         self.frame_count = len(self.paths)
@@ -240,15 +255,33 @@ def _open_container(path: Path):
     return container
 
 
+def main_video_stream(streams):
+    """The main one of a file's video streams: the largest (a phone's or camera's preview or
+    thumbnail stream is smaller; muxers often mark the first stream default whatever it is),
+    then the one marked default, then the first."""
+    def key(stream) -> tuple:
+        ctx = stream.codec_context
+        default = bool(int(getattr(stream, "disposition", 0) or 0) & 1)  # AV_DISPOSITION_DEFAULT
+        return int(ctx.width or 0) * int(ctx.height or 0), default, -stream.index
+
+    return max(streams, key=key)
+
+
+#: Frame rates below this (time-lapses) are kept as they are, down to this; above
+#: :data:`MAX_NOMINAL_FPS` the stream's rate is taken as a placeholder.
+MIN_NOMINAL_FPS, MAX_NOMINAL_FPS = 0.01, 1000.0
+
+
 def _nominal_fps(stream) -> float:
     for rate in (stream.average_rate, stream.guessed_rate):
-        if rate and 1.0 <= float(rate) <= 1000.0:
+        if rate and MIN_NOMINAL_FPS <= float(rate) <= MAX_NOMINAL_FPS:
             return float(rate)
     return DEFAULT_FPS
 
 
-#: Warn when the packets read end before this fraction of the file's bytes (the rest is the
-#: container's index and padding, a few percent at most).
+#: A video without a frame count in its header (a fragmented MP4) warns when the packets read
+#: end before this fraction of the file's bytes (the rest is the container's index and padding,
+#: a few percent at most; with a frame count, the count says whether frames were lost).
 UNREAD_TAIL_WARN = 0.9
 
 
@@ -271,7 +304,7 @@ class VideoFileSource(_Closing):
     def __init__(self, path: Path) -> None:
         self.path = check_input_file(Path(path))
         self._container = _open_container(self.path)
-        self._stream = self._container.streams.video[0]
+        self._stream = main_video_stream(self._container.streams.video)
         self._stream.thread_type = "AUTO"
         self.fps = _nominal_fps(self._stream)
         self.frame_count = int(self._stream.frames) or None
@@ -342,7 +375,8 @@ class VideoFileSource(_Closing):
                          "file?); %d%s frames decoded", self.path, self.skipped, decoded, of)
         elif self.frame_count is not None and decoded < self.frame_count:
             _log.warning("%s: ended after %d%s frames (truncated?)", self.path, decoded, of)
-        elif self._read_to_byte < UNREAD_TAIL_WARN * self.path.stat().st_size:
+        elif (self.frame_count is None
+              and self._read_to_byte < UNREAD_TAIL_WARN * self.path.stat().st_size):
             # a fragmented MP4 has no frame count; a damaged fragment ends its demuxing early
             _log.warning("%s: ended after %d frames, reading stopped at byte %d of %d (damaged "
                          "or truncated file?)", self.path, decoded, self._read_to_byte,

@@ -77,3 +77,35 @@ def test_process_on_a_full_disk_exits_2_with_whole_lines(tmp_path):
     assert 0 < len(lines) < 40
     assert [json.loads(line)["frame"] for line in lines] == list(range(len(lines)))
 
+
+
+def test_exports_on_a_full_disk_name_their_file_without_a_traceback(tmp_path):
+    export = tmp_path / "e.npz"
+    out = subprocess.run([sys.executable, "-c", SCRIPT, "process", str(DEMO), "--export",
+                          str(export), "--max-frames", "30"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path, preexec_fn=_limit_file_size(20_000))
+    assert out.returncode == 2
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("hdr-live: error: cannot write") and str(tmp_path) in last
+    assert "Traceback" not in out.stderr
+    assert not export.exists()
+    assert not list(tmp_path.glob(".*"))  # no spool or part file left behind
+
+
+def test_write_export_on_a_full_disk_names_the_export(tmp_path):
+    code = (
+        "import numpy as np\n"
+        "from hdr_live.export import ExportError, PoseSeries, write_export\n"
+        "rng = np.random.default_rng(0)\n"
+        "rec = [{'frame': i, 't_s': i / 30, 'hands': {'right': {'joints_px': rng.uniform(0, 99, "
+        "(21, 2)).tolist(), 'joints_rel_m': rng.normal(0, .1, (21, 3)).tolist(), 'visible': "
+        "[True] * 21, 'score': 0.9, 'inferred': False}, 'left': None}} for i in range(300)]\n"
+        "try:\n"
+        "    write_export(%r, PoseSeries.from_records(rec))\n"
+        "except ExportError as e:\n"
+        "    print(e)\n" % str(tmp_path / "e.npz"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, preexec_fn=_limit_file_size(8_000))
+    assert out.stdout.startswith(f"cannot write export {tmp_path / 'e.npz'}"), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not list(tmp_path.iterdir())  # neither the export nor its part file
