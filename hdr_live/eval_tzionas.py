@@ -16,13 +16,13 @@ import csv
 import dataclasses
 import math
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from hdr_live.eval2d import epe_px
+from hdr_live.io.part_files import part_path
 from hdr_live.io.tzionas import TzionasFrame, TzionasGroundTruth
 from hdr_live.joints import Side
 from hdr_live.types import Hands
@@ -145,7 +145,7 @@ def write_epe_csv(rows: Iterable[EpeRow], path: Path) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    tmp = part_path(path)
     try:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)

@@ -27,8 +27,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from hdr_live.batch import STOP_SIGNALS
+from hdr_live.io.part_files import part_path
 from hdr_live.jobs import ClipJob, ClipOutcome, run_clip
 
+#: The longest file name most file systems take (ext4, XFS, APFS, NTFS), in bytes.
+NAME_MAX_BYTES = 255
 #: What a planned job's outputs are called, by kind (``<stem>`` + suffix).
 VIDEO_SUFFIX, POSES_SUFFIX, MARKER_SUFFIX = ".mp4", ".poses.jsonl", ".done.json"
 
@@ -47,12 +50,17 @@ def plan(inputs: Sequence[str], out_dir: Path, template: ClipJob,
     ``<stem><suffix>`` per export suffix; other settings from ``template``.
 
     Raises:
-        ValueError: two inputs share a stem (their outputs would collide), naming both.
+        ValueError: two inputs share a stem (their outputs would collide), naming both; or an
+            output's name would be longer than :data:`NAME_MAX_BYTES` (checked before any work).
     """
     seen: dict[str, str] = {}
     planned = []
+    longest = max([VIDEO_SUFFIX, POSES_SUFFIX, MARKER_SUFFIX, *export_suffixes], key=len)
     for spec in inputs:
         stem = Path(spec).stem or Path(spec).name
+        if len(os.fsencode(stem + longest)) > NAME_MAX_BYTES:
+            raise ValueError(f"{spec}: its outputs' names ({stem[:40]}…{longest}) would be longer "
+                             f"than a file name may be ({NAME_MAX_BYTES} bytes): rename it")
         if stem in seen:
             raise ValueError(f"{seen[stem]} and {spec} would write the same outputs "
                              f"({out_dir / stem}.*): rename one or run them separately")
@@ -175,7 +183,7 @@ def run_and_mark(clip: PlannedClip) -> ClipOutcome:
     if outcome.status == "done":
         record = {"job": _job_record(clip.job), "input": identity,
                   "outcome": dataclasses.asdict(outcome)}
-        tmp = clip.marker.with_name(f".{clip.marker.name}.{os.getpid()}.part")
+        tmp = part_path(clip.marker)
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, clip.marker)
     return outcome

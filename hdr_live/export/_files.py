@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
+
+from hdr_live.io.part_files import part_path
 
 
 @contextlib.contextmanager
@@ -23,7 +24,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part{path.suffix}")
+    tmp = part_path(path)
     try:
         yield tmp
         os.replace(tmp, path)

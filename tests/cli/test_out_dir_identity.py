@@ -15,7 +15,7 @@ DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo_two_hands.mp4"
 
 
 def _run(folder: Path, out_dir: Path) -> int:
-    return main(["process", str(folder / "clip*.mp4"), "--out-dir", str(out_dir),
+    return main(["process", str(folder / "*.mp4"), "--out-dir", str(out_dir),
                  "--max-frames", "3", "--mode", "mediapipe"])
 
 
@@ -59,3 +59,19 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path, short_clip, caps
     assert err.startswith("hdr-live: error: another hdr-live run") and str(out) in err
     assert not (out / "clip0.poses.jsonl").exists()
     assert _run(folder, out) == 0  # released
+
+
+def test_a_long_name_works_and_a_too_long_one_is_refused_before_any_work(tmp_path, short_clip,
+                                                                          capsys):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    fits = folder / ("c" * 240 + ".mp4")  # <stem>.poses.jsonl is 252 bytes
+    shutil.copy(short_clip, fits)
+    assert _run(folder, out) == 0
+    assert (out / ("c" * 240 + ".done.json")).is_file()
+    assert _run(folder, out) == 0 and "skipped" in capsys.readouterr().err
+    fits.unlink()
+    shutil.copy(short_clip, folder / ("c" * 250 + ".mp4"))
+    assert _run(folder, out) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("hdr-live: error: ") and "longer than a file name may be" in err
