@@ -36,6 +36,8 @@ class GroundTruth:
         focal_px: the camera's focal length in pixels (``camera_intrinsics`` fx, fy averaged),
             or None when the file has none.
         principal_px: (cx, cy) the camera's principal point in pixels, or None.
+        size_wh: the image's (width, height) in pixels the joints refer to
+            (``image_size_wh``), or None when the file does not say.
     """
 
     image_path: Path
@@ -43,6 +45,7 @@ class GroundTruth:
     joints_cam_mm: Hands[np.ndarray]
     focal_px: float | None = None
     principal_px: tuple[float, float] | None = None
+    size_wh: tuple[int, int] | None = None
 
 
 _HAND_KEYS = {"left": 2, "right": 2, "left_3d_cam_mm": 3, "right_3d_cam_mm": 3}
@@ -79,7 +82,12 @@ def _image_beside(path: Path, data: dict) -> Path:
     name = data.get("image", "")
     if not isinstance(name, str):
         raise InputError(f"ground truth {path}: 'image' must be a file name, got {name!r:.60}")
-    image = Path(path).parent / name
+    folder = Path(path).parent
+    image = folder / name
+    if name and (Path(name).name != name or name in (".", "..")
+                 or image.resolve().parent != folder.resolve()):
+        raise InputError(f"ground truth {path}: 'image' must name a file in its own folder, got "
+                         f"{name!r:.80}")
     if name and image.is_file():
         return image
     stem = Path(path).name[: -len(".gt.json")]
@@ -122,8 +130,8 @@ def load_ground_truth(path: Path) -> GroundTruth:
 
     Raises:
         InputError: unreadable or invalid JSON, a hand entry of the wrong shape or with a
-            non-finite or non-numeric value, invalid intrinsics, or no image beside it (the
-            file is named).
+            non-finite or non-numeric value, invalid intrinsics or ``image_size_wh``, an
+            ``image`` outside the file's folder, or no image beside it (the file is named).
     """
     data = read_json_object(path, "ground truth")
     image = _image_beside(path, data)
@@ -131,7 +139,18 @@ def load_ground_truth(path: Path) -> GroundTruth:
     px = Hands(left=a["left"], right=a["right"])
     mm = Hands(left=a["left_3d_cam_mm"], right=a["right_3d_cam_mm"])
     focal, principal = _intrinsics(path, data)
-    return GroundTruth(image, px, mm, focal, principal)
+    return GroundTruth(image, px, mm, focal, principal, _size_wh(path, data))
+
+
+def _size_wh(path: Path, data: dict) -> tuple[int, int] | None:
+    value = data.get("image_size_wh")
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
+        raise InputError(f"ground truth {path}: 'image_size_wh' must be two positive integers, "
+                         f"got {value!r:.60}")
+    return int(value[0]), int(value[1])
 
 
 def epe_px(pred_px: np.ndarray, gt_px: np.ndarray) -> float:
@@ -264,9 +283,18 @@ def evaluate_image(pipeline: Pipeline, gt: GroundTruth) -> tuple[list[HandEval],
 
     Returns:
         The per-hand evaluations and the image's MRRPE in mm (NaN, see :func:`mrrpe_mm`).
+
+    Raises:
+        InputError: the image cannot be read, or its size differs from the ground truth's
+            ``image_size_wh``.
     """
     pipeline.reset()
-    result = pipeline.process(Frame(read_image(gt.image_path), 0, 0.0))
+    rgb = read_image(gt.image_path)
+    size_wh = (rgb.shape[1], rgb.shape[0])
+    if gt.size_wh is not None and size_wh != gt.size_wh:
+        raise InputError(f"{gt.image_path} is {size_wh[0]}×{size_wh[1]} but its ground truth is "
+                         f"for {gt.size_wh[0]}×{gt.size_wh[1]} (rescaled image?)")
+    result = pipeline.process(Frame(rgb, 0, 0.0, gt.image_path.name))
     return evaluate_hands(result.poses, gt), mrrpe_mm(result.poses, gt)
 
 

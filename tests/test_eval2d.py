@@ -160,3 +160,38 @@ def test_bad_intrinsics_name_the_file(tmp_path):
     zeros = np.zeros((21, 3))
     with pytest.raises(InputError, match="c.gt.json.*camera_intrinsics"):
         _cam_gt(tmp_path, zeros, zeros, {"fx": -1.0, "fy": 1.0, "cx": 0.0, "cy": 0.0})
+
+
+def test_the_image_field_stays_inside_the_folder(tmp_path):
+    import cv2
+
+    outside = tmp_path / "secret.png"
+    cv2.imwrite(str(outside), np.zeros((8, 8, 3), np.uint8))
+    folder = tmp_path / "gt"
+    folder.mkdir()
+    for name in ("../secret.png", str(outside), "sub/../../secret.png"):
+        gt = folder / "a.gt.json"
+        gt.write_text(json.dumps({"image": name, "left": None, "right": None}))
+        with pytest.raises(InputError, match="must name a file in its own folder"):
+            load_ground_truth(gt)
+
+
+def test_a_rescaled_image_is_refused_against_its_ground_truth(tmp_path):
+    import cv2
+
+    from hdr_live.eval2d import evaluate_image
+
+    real = need_real(CLASPED.with_suffix(".gt.json"))
+    data = json.loads(real.read_text())
+    image = cv2.imread(str(CLASPED.with_suffix(".jpg")))
+    cv2.imwrite(str(tmp_path / data["image"]), cv2.resize(image, None, fx=2, fy=2))
+    (tmp_path / real.name).write_text(json.dumps(data))
+    gt = load_ground_truth(tmp_path / real.name)
+    assert gt.size_wh == tuple(data["image_size_wh"])
+
+    class Unused:  # the size is checked before any pipeline work
+        def reset(self):
+            pass
+
+    with pytest.raises(InputError, match="rescaled"):
+        evaluate_image(Unused(), gt)
