@@ -48,6 +48,8 @@ class ClipJob:
         folder_fps: the frame rate given to a folder of images.
         progress: show a progress bar on stderr.
         verbose: print the pipeline's description line.
+        autorotate: turn frames upright (EXIF orientation, a video's display matrix), so poses
+            and the annotated output are in the frame as players show it.
     """
 
     input: str
@@ -60,6 +62,7 @@ class ClipJob:
     folder_fps: float = 30.0
     progress: bool = False
     verbose: bool = True
+    autorotate: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +115,7 @@ def run_clip(job: ClipJob) -> ClipOutcome:
         OSError: an output cannot be written.
     """
     t0 = time.perf_counter()
-    source = open_input(job.input, folder_fps=job.folder_fps)
+    source = open_input(job.input, folder_fps=job.folder_fps, autorotate=job.autorotate)
     kind = _input_kind(source)
     config = config_for(job.choices, App.BATCH, kind)
     pipeline = build_pipeline(config)

@@ -73,7 +73,8 @@ def process_command(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
     job = ClipJob(input=inputs[0], choices=stage_choices(args),
                   smoothing=_smoothing(args.smoothing), max_frames=args.max_frames,
-                  folder_fps=args.fps, progress=not args.no_progress)
+                  folder_fps=args.fps, progress=not args.no_progress,
+                  autorotate=not args.no_autorotate)
     if args.out_dir is not None or len(inputs) > 1:
         return _process_many(args, inputs, job)
     if args.jobs > 1 or args.ray is not None:

@@ -77,6 +77,9 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=frame_rate, default=30.0,
                    help="frame rate given to a folder of images (default 30)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-autorotate", action="store_true",
+                   help="keep frames as stored: ignore EXIF orientation and a video's rotation "
+                        "(poses then in the stored, possibly sideways, frame)")
     _add_pipeline_choices(p)
 
 

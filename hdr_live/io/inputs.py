@@ -10,8 +10,9 @@ from hdr_live.io.sources import DEFAULT_FPS, open_source
 from hdr_live.io.tzionas import TzionasFolderSource, is_tzionas_folder
 
 
-def open_input(spec: str, folder_fps: float = DEFAULT_FPS):
-    """The frame source for ``spec`` (see the module docstring).
+def open_input(spec: str, folder_fps: float = DEFAULT_FPS, autorotate: bool = True):
+    """The frame source for ``spec`` (see the module docstring); ``autorotate``: turn images
+    and videos upright (:func:`hdr_live.io.sources.open_source`).
 
     Raises:
         hdr_live.io.sources.InputError: the input does not exist, cannot be read, or is a
@@ -19,4 +20,4 @@ def open_input(spec: str, folder_fps: float = DEFAULT_FPS):
     """
     if not spec.startswith("camera:") and Path(spec).is_dir() and is_tzionas_folder(Path(spec)):
         return TzionasFolderSource(Path(spec), folder_fps)
-    return open_source(spec, folder_fps=folder_fps)
+    return open_source(spec, folder_fps=folder_fps, autorotate=autorotate)

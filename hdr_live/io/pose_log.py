@@ -1,6 +1,8 @@
 """The per-frame pose log: JSON Lines, one line per input frame, flushed as it goes.
 
-Non-finite numbers are written as ``null`` (every line is strict JSON).
+Non-finite numbers are written as ``null`` (every line is strict JSON). Pixel positions are in
+the frame as players show it: images and videos are turned upright by their EXIF orientation or
+display matrix first (``--no-autorotate``: the stored frame), and ``size_wh`` is that frame's.
 
 Schema of one line (sides are the person's own hands)::
 

@@ -128,8 +128,9 @@ def _jpeg_truncated(path: Path) -> bool:
     return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
 
 
-def read_image(path: Path) -> np.ndarray:
-    """Read an image file as (H, W, 3) uint8 RGB.
+def read_image(path: Path, autorotate: bool = True) -> np.ndarray:
+    """Read an image file as (H, W, 3) uint8 RGB, turned upright by its EXIF orientation (as
+    viewers show it) unless ``autorotate`` is False.
 
     Raises:
         InputError: missing, not a regular file, unreadable, truncated (JPEG) or too small.
@@ -137,7 +138,8 @@ def read_image(path: Path) -> np.ndarray:
     check_input_file(path)
     if path.suffix.lower() in JPEG_SUFFIXES and _jpeg_truncated(path):
         raise InputError(f"truncated JPEG (no end-of-image marker after its last scan): {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    flags = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # 16-bit and grey kept, EXIF honoured
+    image = cv2.imread(str(path), flags if autorotate else flags | cv2.IMREAD_IGNORE_ORIENTATION)
     if image is None:
         raise InputError(f"cannot decode image: {path}")
     if image.ndim < 2 or min(image.shape[:2]) < 2:
@@ -163,8 +165,8 @@ class ImageSource(_Closing):
     frame_count = 1
     fps = 1.0
 
-    def __init__(self, path: Path) -> None:
-        self._rgb = read_image(path)
+    def __init__(self, path: Path, autorotate: bool = True) -> None:
+        self._rgb = read_image(path, autorotate)
         self._name = Path(path).name
 
     def __iter__(self) -> Iterator[Frame]:
@@ -190,8 +192,9 @@ class ImageFolderSource(_Closing):
 
     is_live = False
 
-    def __init__(self, folder: Path, fps: float = DEFAULT_FPS) -> None:
+    def __init__(self, folder: Path, fps: float = DEFAULT_FPS, autorotate: bool = True) -> None:
         self.fps = check_frame_rate(fps)
+        self.autorotate = autorotate
         entries = list(folder.iterdir())
         self.paths = sorted((p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES
                              and not p.is_dir()), key=natural_key)
@@ -206,7 +209,7 @@ class ImageFolderSource(_Closing):
     def __iter__(self) -> Iterator[Frame]:
         for i, path in enumerate(self.paths):
             try:
-                rgb = read_image(path)
+                rgb = read_image(path, self.autorotate)
             except InputError as exc:
                 _log.warning("skipping %s", exc)
                 continue
@@ -301,8 +304,9 @@ class VideoFileSource(_Closing):
 
     is_live = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, autorotate: bool = True) -> None:
         self.path = check_input_file(Path(path))
+        self.autorotate = autorotate
         self._container = _open_container(self.path)
         self._stream = main_video_stream(self._container.streams.video)
         self._stream.thread_type = "AUTO"
@@ -355,6 +359,8 @@ class VideoFileSource(_Closing):
                 if rgb is None or min(rgb.shape[:2]) < Frame.MIN_SIDE_PX:
                     self.skipped += 1  # undecodable, or too small to be a Frame
                     continue
+                if self.autorotate:
+                    rgb = upright(rgb, frame.rotation)
                 yield rgb, frame.pts
 
     def __iter__(self) -> Iterator[Frame]:
@@ -384,6 +390,14 @@ class VideoFileSource(_Closing):
 
     def close(self) -> None:
         self._container.close()
+
+
+def upright(rgb: np.ndarray, rotation_deg: float) -> np.ndarray:
+    """The frame as players show it: rotated counterclockwise by its display matrix's rotation
+    (``rotation_deg``, FFmpeg's ``av_display_rotation_get``, rounded to a quarter turn), as
+    FFmpeg's autorotate does. Returns ``rgb`` itself when there is nothing to turn."""
+    quarter_turns = int(round(float(rotation_deg or 0) / 90.0)) % 4
+    return np.rot90(rgb, quarter_turns) if quarter_turns else rgb
 
 
 def _chain(first, rest):
@@ -446,8 +460,11 @@ def _open_camera(spec: str) -> CameraSource:
     return CameraSource(index)
 
 
-def open_source(spec: str, folder_fps: float = DEFAULT_FPS) -> FrameSource:
-    """Open ``spec``: ``camera:N``, a folder of images, an image file, or a video file.
+def open_source(spec: str, folder_fps: float = DEFAULT_FPS,
+                autorotate: bool = True) -> FrameSource:
+    """Open ``spec``: ``camera:N``, a folder of images, an image file, or a video file. Images
+    and videos are turned upright (EXIF orientation, the video's display matrix) unless
+    ``autorotate`` is False; positions are then in the upright frame.
 
     Raises:
         InputError: the input does not exist, is not a regular file or folder (a device, pipe
@@ -458,10 +475,10 @@ def open_source(spec: str, folder_fps: float = DEFAULT_FPS) -> FrameSource:
         return _open_camera(spec)
     path = Path(spec)
     if path.is_dir():
-        return ImageFolderSource(path, folder_fps)
+        return ImageFolderSource(path, folder_fps, autorotate)
     if not path.exists():
         raise InputError(f"no such file or folder: {path}")
     check_input_file(path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageSource(path)
-    return VideoFileSource(path)
+        return ImageSource(path, autorotate)
+    return VideoFileSource(path, autorotate)
