@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,8 @@ from hdr_live.config import PipelineConfig
 from hdr_live.io.inputs import open_input
 from hdr_live.temporal.smoothing import PoseSmoother, SmootherOptions
 from hdr_live.types import Frame, FrameResult
+
+_log = logging.getLogger(__name__)
 
 
 class TrackerUseError(RuntimeError):
@@ -64,6 +67,7 @@ class HandTracker:
         self._smoother = None if self._smoothing is None else PoseSmoother(self._smoothing)
         self._next_index = 0
         self._last_t_s: float | None = None
+        self._size: tuple[int, int] | None = None
         self._closed = False
         self._busy = threading.Lock()
 
@@ -135,7 +139,18 @@ class HandTracker:
                 yield result
 
     def _run(self, frame: Frame) -> FrameResult:
-        """The pipeline on ``frame``, then the joint filter when there is one."""
+        """The pipeline on ``frame``, then the joint filter when there is one; a frame of
+        another size than the last restarts tracking first (with a warning, as
+        :func:`hdr_live.batch.size_cuts` does for files)."""
+        size = frame.rgb.shape[:2]
+        if self._size is not None and size != self._size:
+            _log.warning("frame %d: the frame size changed from %d×%d to %d×%d; tracking "
+                         "restarts there (as after a cut)", frame.index, self._size[1],
+                         self._size[0], size[1], size[0])
+            self._pipeline.reset()
+            if self._smoothing is not None:
+                self._smoother = PoseSmoother(self._smoothing)
+        self._size = size
         result = self._pipeline.process(frame)
         return result if self._smoother is None else self._smoother.apply(result)
 
@@ -149,6 +164,7 @@ class HandTracker:
             self._pipeline.reset()
         self._next_index = 0
         self._last_t_s = None
+        self._size = None
         if self._smoothing is not None:
             self._smoother = PoseSmoother(self._smoothing)
 

@@ -28,11 +28,12 @@ the writer thread, off the inference thread. Both threads are daemons and are jo
 from __future__ import annotations
 
 import dataclasses
+import logging
 import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
@@ -47,6 +48,8 @@ from hdr_live.pipeline import Pipeline, StagedPipeline
 from hdr_live.render import OverlayOptions, draw_overlay
 from hdr_live.temporal.smoothing import PoseSmoother
 from hdr_live.types import Frame, FrameResult, StageTimings
+
+_log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -325,6 +328,35 @@ def _wind_down(pending: Future | None, helper: _AheadWorker, writer: _Writer,
         raise
 
 
+@dataclasses.dataclass(frozen=True)
+class _Cut:
+    """A frame read after a change of frame size, not yet prepared."""
+
+    frame: Frame
+
+
+def size_cuts(frames: Iterable[Frame]) -> Iterator[tuple[Frame, bool]]:
+    """``(frame, cut)`` for each frame; ``cut`` is True where the frame size differs from the
+    previous frame's (a stream that changes resolution): positions of the old size mean nothing
+    there, so tracking restarts as after a cut. Each change is logged as a warning."""
+    size = None
+    for frame in frames:
+        h, w = frame.rgb.shape[:2]
+        cut = size is not None and (w, h) != size
+        if cut:
+            _log.warning("frame %d: the frame size changed from %d×%d to %d×%d; tracking "
+                         "restarts there (as after a cut)", frame.index, *size, w, h)
+        size = (w, h)
+        yield frame, cut
+
+
+def _restart(pipeline: Pipeline, smoother: PoseSmoother | None) -> None:
+    """Forget what the pipeline and the smoother carry from earlier frames (both idle)."""
+    pipeline.reset()
+    if smoother is not None:
+        smoother.reset()
+
+
 def _run_pipelined(
     frames: Iterable[Frame],
     pipeline: Pipeline,
@@ -339,12 +371,12 @@ def _run_pipelined(
         second: Callable[[Any], FrameResult] = pipeline.finish
     else:
         first, second = (lambda frame: frame), pipeline.process
-    iterator = iter(frames)
+    iterator = size_cuts(frames)
 
     def read_and_prepare() -> Any:
         # on the helper thread: the source is only ever iterated here, one call at a time
-        for frame in iterator:
-            return first(frame)
+        for frame, cut in iterator:
+            return _Cut(frame) if cut else first(frame)  # a cut is prepared once idle
         return None  # the source has ended
 
     meter = _RateMeter()
@@ -358,6 +390,9 @@ def _run_pipelined(
             pending = None
             if ahead is None:
                 break
+            if isinstance(ahead, _Cut):  # every earlier frame is finished, the helper idle
+                _restart(pipeline, smoother)
+                ahead = first(ahead.frame)
             pending = helper.submit(read_and_prepare)  # frame t+1, while finish(t) runs here
             raw = second(ahead)
             result = raw if smoother is None else smoother.apply(raw)
@@ -464,7 +499,9 @@ def run_batch(
         _run_pipelined(frames, pipeline, write_one, stop, smoother, queue_size)
         return stats
     meter = _RateMeter()
-    for frame in frames:
+    for frame, cut in size_cuts(frames):
+        if cut:
+            _restart(pipeline, smoother)
         raw = pipeline.process(frame)
         result = raw if smoother is None else smoother.apply(raw)
         write_one((result, None if smoother is None else raw, meter.tick()))

@@ -61,3 +61,11 @@ def test_a_second_thread_gets_a_clear_error_while_a_call_runs(config):
         first.join(30)
         tracker._run = run
         assert tracker.process(BLANK, 2.0).frame.index == 1
+
+
+def test_a_frame_of_another_size_restarts_tracking_with_a_warning(config, caplog):
+    with HandTracker(config) as tracker:
+        tracker.process(BLANK, 0.0)
+        with caplog.at_level("WARNING", logger="hdr_live"):
+            tracker.process(np.full((240, 320, 3), 90, np.uint8), 0.1)
+        assert "changed from 160×120 to 320×240" in caplog.text
