@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -116,70 +115,6 @@ class _RateMeter:
         if len(self._times) < 2:
             return None
         return (len(self._times) - 1) / (self._times[-1] - self._times[0])
-
-
-#: The signals that stop a run gracefully: Ctrl-C, ``kill``/``timeout``/systemd/docker, a closed
-#: terminal.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP")
-                                                  else ())
-
-
-class GracefulStop:
-    """Context manager: the first stop signal (Ctrl-C, SIGTERM, SIGHUP: :data:`STOP_SIGNALS`)
-    only sets :attr:`requested` and :attr:`signum`, so the frame in hand is finished and written
-    whole; a second one interrupts at once (KeyboardInterrupt).
-
-    Outside the main thread it does nothing (signals can only be handled there).
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.signum = 0
-        self._previous: dict[int, object] = {}
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.signum = signum
-
-    def __enter__(self) -> "GracefulStop":
-        if threading.current_thread() is threading.main_thread():
-            self._previous = {s: signal.signal(s, self._handle) for s in STOP_SIGNALS}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for s, handler in self._previous.items():
-            signal.signal(s, handler)
-        self._previous = {}
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived where no :class:`GracefulStop` was listening (loading the
-    models, between clips): handled like Ctrl-C there. ``signum`` names the signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated(signum)
-
-
-def stop_signals_interrupt() -> None:
-    """Make SIGTERM and SIGHUP raise :class:`Terminated` (a KeyboardInterrupt) in the main
-    thread, as Ctrl-C raises KeyboardInterrupt, instead of ending the process on the spot; call
-    once at start-up of a command-line run."""
-    for s in STOP_SIGNALS:
-        if s != signal.SIGINT:
-            signal.signal(s, _raise_terminated)
-
-
-def exit_code_of(signum: int) -> int:
-    """The shell's exit code for a run stopped by ``signum``: 128 + the signal number (130 for
-    Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
-    return 128 + int(signum or signal.SIGINT)
 
 
 def write_image(path: Path, rgb: np.ndarray) -> None:
@@ -446,7 +381,7 @@ def run_batch(
             each result is written, so ``stats.frames`` is the number of results written.
             ``stats.wall_s`` is from the start until the last result was written.
         stop: asked after each result is produced (in the caller's thread, e.g.
-            :class:`GracefulStop`); once it returns True no further result is produced, every
+            :class:`~hdr_live.stop_signals.GracefulStop`); once it returns True no further result is produced, every
             result produced so far is written, and this returns normally. With it true after
             ``k`` calls, both outputs hold exactly ``k`` frames, in both modes (pipelined, one
             more frame has been read and prepared and is dropped).

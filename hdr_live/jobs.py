@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from hdr_live.batch import GracefulStop, RunStats, run_batch, write_image
+from hdr_live.batch import RunStats, run_batch, write_image
 from hdr_live.build import build_pipeline
 from hdr_live.config import App, InputKind, StageChoices, config_for, device_note
 from hdr_live.io.inputs import open_input
@@ -29,6 +29,7 @@ from hdr_live.io.record_spool import RecordSpool
 from hdr_live.io.sources import IMAGE_SUFFIXES, ImageSource
 from hdr_live.io.video_writer import Mp4Writer
 from hdr_live.render import OverlayOptions, draw_overlay
+from hdr_live.stop_signals import GracefulStop
 from hdr_live.temporal.smoothing import PoseSmoother, Smoothing
 from hdr_live.types import FrameResult
 

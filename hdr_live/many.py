@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from hdr_live.batch import STOP_SIGNALS
 from hdr_live.io.part_files import part_path
 from hdr_live.jobs import ClipJob, ClipOutcome, run_clip
+from hdr_live.stop_signals import STOP_SIGNALS
 
 #: The longest file name most file systems take (ext4, XFS, APFS, NTFS), in bytes.
 NAME_MAX_BYTES = 255
@@ -275,7 +275,7 @@ def _signal_workers(pool: concurrent.futures.ProcessPoolExecutor, signum: int) -
 
 def _worker_init(parent_pid: int) -> None:
     """A worker's start: stop signals are ignored while it waits for a clip (the clip's own
-    :class:`hdr_live.batch.GracefulStop` listens while it runs, so no traceback from an idle
+    :class:`hdr_live.stop_signals.GracefulStop` listens while it runs, so no traceback from an idle
     worker), and a thread ends the worker when its parent is gone (killed with SIGKILL, say):
     a clip in hand is stopped after its frame first."""
     for s in STOP_SIGNALS:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from support import LIVENESS_S, REPO, count_video_frames, fake_result, gen_frames
 
-from hdr_live.batch import GracefulStop, RunStats, run_batch
+from hdr_live.batch import RunStats, run_batch
+from hdr_live.stop_signals import GracefulStop
 from hdr_live.io.pose_log import PoseLogError, PoseLogWriter, read_pose_log
 from hdr_live.io.sources import InputError
 from hdr_live.io.video_writer import Mp4Writer, VideoWriteError

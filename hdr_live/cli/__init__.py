@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
     from hdr_live.accel.device import DeviceError
-    from hdr_live.batch import exit_code_of, stop_signals_interrupt
+    from hdr_live.stop_signals import exit_code_of, stop_signals_interrupt
     from hdr_live.cli import commands, evaluate, evaluate_detect
     from hdr_live.io.sources import InputError
     from hdr_live.io.video_writer import VideoWriteError

@@ -10,13 +10,13 @@ import glob
 import sys
 from pathlib import Path
 
-from hdr_live.batch import exit_code_of
 from hdr_live.cli.errors import CliError
 from hdr_live.cli.options import live_input, stage_choices
 from hdr_live.cli.paths import check_output_path, check_paths
 from hdr_live.config import App, config_for
 from hdr_live.io.sources import IMAGE_SUFFIXES
 from hdr_live.jobs import ClipJob, run_clip
+from hdr_live.stop_signals import exit_code_of
 from hdr_live.temporal.smoothing import Smoothing
 
 
