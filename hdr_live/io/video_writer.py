@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hdr_live.io.mp4_boxes import trim_to_whole_fragments
+
 #: Fragment at every frame (the default) or at every keyframe (every ``gop`` frames).
 FRAGMENT_FLAGS = {
     "frame": "frag_every_frame+empty_moov+default_base_moof",
@@ -93,6 +95,7 @@ class Mp4Writer:
         self._container = None
         self._stream = None
         self._size: tuple[int, int] | None = None
+        self._failed = False
         self.frames_written = 0
 
     def _create_container(self):
@@ -129,6 +132,7 @@ class Mp4Writer:
             for packet in self._stream.encode(frame):
                 self._container.mux(packet)
         except (av.error.FFmpegError, OSError) as exc:
+            self._failed = True
             raise VideoWriteError(f"cannot write video {self.path}: {exc}") from exc
 
     def write(self, rgb: np.ndarray) -> None:
@@ -159,6 +163,8 @@ class Mp4Writer:
 
     def close(self) -> None:
         """Flush the encoder and close the file (safe to call twice, and after a failure).
+        After a failed write (a full disk) the file is cut back to its last whole fragment
+        (:func:`hdr_live.io.mp4_boxes.trim_to_whole_fragments`), so it plays to there.
 
         Raises:
             VideoWriteError: the last frames or the end of the file cannot be written.
@@ -170,7 +176,14 @@ class Mp4Writer:
                 self._encode(None)
         finally:
             container, self._container, self._stream = self._container, None, None
-            _close_container(container, self.path)
+            try:
+                _close_container(container, self.path)
+            except VideoWriteError:
+                self._failed = True
+                raise
+            finally:
+                if self._failed:  # a full disk: end the file after its last whole fragment
+                    trim_to_whole_fragments(self.path)
 
     def __enter__(self) -> "Mp4Writer":
         return self

@@ -115,3 +115,18 @@ def test_workers_end_when_their_parent_is_killed(two_clips, tmp_path):
     _wait_for(lambda: not any(_alive(pid) for pid in workers), 60)
     for p in logs:  # each busy worker finished its frame and closed its log
         assert all(json.loads(line) for line in p.read_text().splitlines())
+
+
+@linux_only
+def test_ctrl_c_with_two_workers_prints_the_table_without_a_traceback(two_clips, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, "process", str(two_clips / "clip*.mp4"),
+                             "--out-dir", str(out), "--jobs", "2"], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    logs = [out / f"clip{i}.poses.jsonl" for i in range(2)]
+    _wait_for(lambda: all(_lines(p) >= 2 for p in logs))
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the parent and its workers
+    stdout, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert stdout.count("interrupted") == 2
