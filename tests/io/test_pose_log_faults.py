@@ -64,30 +64,31 @@ def test_a_line_that_does_not_fit_is_cut_off_again(tmp_path):
     assert [json.loads(line)["frame"] for line in data.splitlines()] == list(range(int(written)))
 
 
+def _process_on_a_full_disk(folder: Path, args: list[str], limit: int) -> str:
+    """``process`` on the demo clip with files limited to ``limit`` bytes: asserts exit 2 and
+    no traceback; returns the last stderr line."""
+    out = subprocess.run([sys.executable, "-c", SCRIPT, "process", str(DEMO), *args],
+                         capture_output=True, text=True, timeout=300, cwd=folder,
+                         preexec_fn=_limit_file_size(limit))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    return out.stderr.strip().splitlines()[-1]
+
+
 def test_process_on_a_full_disk_exits_2_with_whole_lines(tmp_path):
     poses = tmp_path / "p.jsonl"
-    out = subprocess.run([sys.executable, "-c", SCRIPT, "process", str(DEMO), "--poses",
-                          str(poses), "--max-frames", "40"], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path, preexec_fn=_limit_file_size(30_000))
-    assert out.returncode == 2
-    last = out.stderr.strip().splitlines()[-1]
+    last = _process_on_a_full_disk(tmp_path, ["--poses", str(poses), "--max-frames", "40"],
+                                   30_000)
     assert last.startswith("hdr-live: error: cannot write pose log") and str(poses) in last
-    assert "Traceback" not in out.stderr
     lines = poses.read_bytes().splitlines()
     assert 0 < len(lines) < 40
     assert [json.loads(line)["frame"] for line in lines] == list(range(len(lines)))
 
 
-
 def test_exports_on_a_full_disk_name_their_file_without_a_traceback(tmp_path):
     export = tmp_path / "e.npz"
-    out = subprocess.run([sys.executable, "-c", SCRIPT, "process", str(DEMO), "--export",
-                          str(export), "--max-frames", "30"], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path, preexec_fn=_limit_file_size(20_000))
-    assert out.returncode == 2
-    last = out.stderr.strip().splitlines()[-1]
+    last = _process_on_a_full_disk(tmp_path, ["--export", str(export), "--max-frames", "30"],
+                                   20_000)
     assert last.startswith("hdr-live: error: cannot write") and str(tmp_path) in last
-    assert "Traceback" not in out.stderr
     assert not export.exists()
     assert not list(tmp_path.glob(".*"))  # no spool or part file left behind
 

@@ -19,14 +19,16 @@ def _frames(w: int, h: int, n: int, value: int) -> list[np.ndarray]:
     return [np.full((h, w, 3), (value + 10 * i) % 255, np.uint8) for i in range(n)]
 
 
-def test_the_largest_video_stream_is_read_not_the_preview(tmp_path):
-    path = tmp_path / "two_streams.mp4"
+def _write_plain_mp4(path, streams: list[list[np.ndarray]]) -> None:
+    """A plain (not fragmented) MP4 with one H.264 stream per frame list, in that order."""
     with av.open(str(path), "w") as out:
-        small = out.add_stream("libx264", rate=30)
-        small.width, small.height, small.pix_fmt = 160, 90, "yuv420p"
-        big = out.add_stream("libx264", rate=30)
-        big.width, big.height, big.pix_fmt = 640, 360, "yuv420p"
-        for stream, frames in ((small, _frames(160, 90, 5, 0)), (big, _frames(640, 360, 5, 50))):
+        made = []
+        for frames in streams:
+            stream = out.add_stream("libx264", rate=30)
+            stream.height, stream.width = frames[0].shape[:2]
+            stream.pix_fmt = "yuv420p"
+            made.append(stream)
+        for stream, frames in zip(made, streams):
             for i, rgb in enumerate(frames):
                 frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                 frame.pts = i
@@ -34,6 +36,11 @@ def test_the_largest_video_stream_is_read_not_the_preview(tmp_path):
                     out.mux(packet)
             for packet in stream.encode():
                 out.mux(packet)
+
+
+def test_the_largest_video_stream_is_read_not_the_preview(tmp_path):
+    path = tmp_path / "two_streams.mp4"
+    _write_plain_mp4(path, [_frames(160, 90, 5, 0), _frames(640, 360, 5, 50)])
     with VideoFileSource(path) as source:
         shapes = {f.rgb.shape for f in source}
     assert shapes == {(360, 640, 3)}
@@ -54,16 +61,7 @@ def test_a_time_lapse_keeps_its_rate_in_and_out(tmp_path):
 
 def test_a_tiny_valid_clip_gives_no_damage_warning(tmp_path, caplog):
     path = tmp_path / "tiny.mp4"  # a plain MP4, its index (moov) after the frames
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
-        for i, rgb in enumerate(_frames(16, 16, 3, 0)):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    _write_plain_mp4(path, [_frames(16, 16, 3, 0)])
     with caplog.at_level(logging.WARNING, logger="hdr_live"), VideoFileSource(path) as source:
         assert len(list(source)) == 3
     assert "damaged" not in caplog.text and "truncated" not in caplog.text
