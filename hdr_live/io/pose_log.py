@@ -22,7 +22,10 @@ Schema of one line (sides are the person's own hands)::
                                                                    #   (PSJNet + EN)
                                 # only when the joints were smoothed: the raw ones
                                 "joints_px_raw": [[x, y] × 21],
-                                "joints_rel_m_raw": [[x, y, z] × 21]},
+                                "joints_rel_m_raw": [[x, y, z] × 21],
+                                # ... and with the 3D stage too:
+                                "joints_cam_m_raw": [[x, y, z] × 21],
+                                "lifted_rel_m_raw": [[x, y, z] × 21]},
                "right": ...},
      "focal_px": float}   # only when the 3D stage ran: the focal length it assumed
 """
@@ -70,7 +73,8 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
     Args:
         result: the frame's result (smoothed, when a filter ran).
         raw: the same frame before smoothing; its joints go beside the smoothed ones as
-            ``joints_px_raw`` / ``joints_rel_m_raw`` (None: no filter ran, no raw keys).
+            ``joints_px_raw`` / ``joints_rel_m_raw`` (and ``joints_cam_m_raw`` /
+            ``lifted_rel_m_raw`` with the 3D stage; None: no filter ran, no raw keys).
     """
     hands = {side.value: _hand_record(result.poses.get(side)) for side in Side}
     if raw is not None:
@@ -80,6 +84,10 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
                 pose["joints_px_raw"] = [[_number(v, 2) for v in p] for p in before.joints_px]
                 pose["joints_rel_m_raw"] = [[_number(v, 5) for v in p]
                                             for p in before.joints_rel_m]
+                for name in ("joints_cam_m", "lifted_rel_m"):
+                    value = getattr(before, name)
+                    if value is not None and name in pose:
+                        pose[f"{name}_raw"] = [[_number(v, 5) for v in p] for p in value]
     h, w = result.frame.rgb.shape[:2]
     record = {
         "frame": int(result.frame.index),

@@ -2,8 +2,10 @@
 offered to users (:class:`Smoothing`, with its tuned filters), and a jitter metric.
 
 :class:`PoseSmoother` keeps, per side, one causal joint filter for ``joints_px`` (21, 2) and one
-for ``joints_rel_m`` (21, 3) (see :mod:`hdr_live.temporal.filters`), driven by the frames' real
-capture times. It adds no look-ahead: the output for frame ``t`` uses frames ``<= t`` only.
+for ``joints_rel_m`` (21, 3), and, where the 3D stage ran, one for ``joints_cam_m`` (21, 3,
+camera frame, so depth is steadied too) and one for ``lifted_rel_m`` (21, 3) (see
+:mod:`hdr_live.temporal.filters`), driven by the frames' real capture times. It adds no
+look-ahead: the output for frame ``t`` uses frames ``<= t`` only.
 
 A side's filters restart from the raw measurement when the hand was absent in the previous call,
 when time went backwards or jumped by more than ``max_gap_s``, or when the hand jumped by more
@@ -44,6 +46,12 @@ DEFAULT_KALMAN_M = KalmanOptions(
 )
 DEFAULT_ONE_EURO_PX = OneEuroOptions(min_cutoff_hz=1.0, beta=0.03, d_cutoff_hz=1.0)
 DEFAULT_ONE_EURO_M = OneEuroOptions(min_cutoff_hz=1.0, beta=40.0, d_cutoff_hz=1.0)
+#: The camera-frame joints (``joints_cam_m``): the pixel channel's cut-off, its speed term
+#: taken to metres at about 1 px per mm (a hand at arm's length before a 1280-px-wide camera),
+#: so the projection of the smoothed 3D follows the smoothed 2D.
+LIVE_ONE_EURO_CAM_M = OneEuroOptions(min_cutoff_hz=0.5, beta=7.0, d_cutoff_hz=1.0)
+LIVE_KALMAN_CAM_M = KalmanOptions(measurement_std=0.003, acceleration_std=0.25,
+                                  initial_velocity_std=0.3)
 
 
 def make_joint_filter(options: FilterOptions, num_points: int, dims: int) -> JointFilter:
@@ -66,7 +74,8 @@ class SmootherOptions:
 
     Attributes:
         px: filter for ``joints_px`` (units: frame pixels, seconds); its type selects the filter.
-        rel_m: filter for ``joints_rel_m`` (units: metres, seconds).
+        rel_m: filter for ``joints_rel_m`` and ``lifted_rel_m`` (units: metres, seconds).
+        cam_m: filter for ``joints_cam_m`` (camera frame, metres, seconds).
         jump_reset_hand_scales: restart a side when the median joint moved more than this many
             hand sizes (:func:`hdr_live.joints.hand_scale_px` of the last output) in one step.
         max_gap_s: restart a side when its previous measurement is older than this, seconds.
@@ -75,12 +84,13 @@ class SmootherOptions:
 
     px: FilterOptions = DEFAULT_ONE_EURO_PX
     rel_m: FilterOptions = DEFAULT_ONE_EURO_M
+    cam_m: FilterOptions = LIVE_ONE_EURO_CAM_M
     jump_reset_hand_scales: float = 1.5
     max_gap_s: float = 0.5
     min_hand_scale_px: float = 8.0
 
     def __post_init__(self) -> None:
-        for name in ("px", "rel_m"):
+        for name in ("px", "rel_m", "cam_m"):
             if not isinstance(getattr(self, name), (KalmanOptions, OneEuroOptions)):
                 raise TypeError(f"SmootherOptions.{name} must be KalmanOptions or OneEuroOptions")
         if not (
@@ -92,7 +102,8 @@ class SmootherOptions:
     def defaults(kind: FilterKind) -> SmootherOptions:
         """The default options for ``kind`` (both channels use the same kind of filter)."""
         if kind is FilterKind.KALMAN:
-            return SmootherOptions(px=DEFAULT_KALMAN_PX, rel_m=DEFAULT_KALMAN_M)
+            return SmootherOptions(px=DEFAULT_KALMAN_PX, rel_m=DEFAULT_KALMAN_M,
+                                   cam_m=LIVE_KALMAN_CAM_M)
         return SmootherOptions(px=DEFAULT_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M)
 
 
@@ -118,8 +129,10 @@ class Smoothing(str, enum.Enum):
         if self is Smoothing.OFF:
             return None
         if self is Smoothing.KALMAN:
-            return SmootherOptions(px=LIVE_KALMAN_PX, rel_m=DEFAULT_KALMAN_M)
-        return SmootherOptions(px=LIVE_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M)
+            return SmootherOptions(px=LIVE_KALMAN_PX, rel_m=DEFAULT_KALMAN_M,
+                                   cam_m=LIVE_KALMAN_CAM_M)
+        return SmootherOptions(px=LIVE_ONE_EURO_PX, rel_m=DEFAULT_ONE_EURO_M,
+                               cam_m=LIVE_ONE_EURO_CAM_M)
 
 
 @dataclasses.dataclass
@@ -128,6 +141,8 @@ class _Track:
     rel_m: JointFilter
     last_px: np.ndarray
     last_t_s: float
+    cam_m: JointFilter | None = None  # made when the first 3D joints arrive
+    lifted_rel_m: JointFilter | None = None
 
 
 class PoseSmoother:
@@ -155,9 +170,10 @@ class PoseSmoother:
             t_s: capture time in seconds; any clock, as long as it increases with the frames.
 
         Returns:
-            The poses with ``joints_px`` (21, 2) px and ``joints_rel_m`` (21, 3) m replaced by the
-            filtered ones (``joints_rel_m`` row 0 stays zero); ``visible`` and ``score`` unchanged.
-            A side that (re)starts returns exactly its measurement.
+            The poses with ``joints_px`` (21, 2) px, ``joints_rel_m`` (21, 3) m and, where
+            present, ``joints_cam_m`` and ``lifted_rel_m`` (21, 3) m replaced by the filtered
+            ones (the wrist-relative ones keep row 0 at zero); ``visible``, ``score`` and
+            ``inferred`` unchanged. A side that (re)starts returns exactly its measurement.
 
         Raises:
             ValueError: non-finite ``t_s`` or joints.
@@ -198,7 +214,25 @@ class PoseSmoother:
             rel_m = track.rel_m.step(t_s, pose.joints_rel_m, pose.visible)
         rel_m = rel_m - rel_m[0]
         track.last_px, track.last_t_s = px, t_s
-        return dataclasses.replace(pose, joints_px=px, joints_rel_m=rel_m)
+        cam_m, track.cam_m = self._step_3d(track.cam_m, self._options.cam_m, t_s,
+                                           pose.joints_cam_m, pose.visible)
+        lifted, track.lifted_rel_m = self._step_3d(track.lifted_rel_m, self._options.rel_m, t_s,
+                                                   pose.lifted_rel_m, pose.visible)
+        return dataclasses.replace(pose, joints_px=px, joints_rel_m=rel_m, joints_cam_m=cam_m,
+                                   lifted_rel_m=None if lifted is None else lifted - lifted[0])
+
+    @staticmethod
+    def _step_3d(joint_filter: JointFilter | None, options: FilterOptions, t_s: float,
+                 joints_m: np.ndarray | None, visible: np.ndarray
+                 ) -> tuple[np.ndarray | None, JointFilter | None]:
+        """One 3D channel: (filtered joints, its filter); a channel without joints this frame
+        drops its filter, one without a filter starts from the measurement."""
+        if joints_m is None:
+            return None, None
+        if joint_filter is None:
+            joint_filter = make_joint_filter(options, NUM_JOINTS, 3)
+            return joint_filter.reset(t_s, joints_m), joint_filter
+        return joint_filter.step(t_s, joints_m, visible), joint_filter
 
     def _must_restart(self, track: _Track, pose: HandPose, t_s: float) -> bool:
         o = self._options

@@ -353,8 +353,11 @@ def test_smoothing_choice_gives_the_tuned_pixel_filters_and_default_metre_filter
     from hdr_live.live import settings
 
     assert Smoothing.OFF.smoother_options() is None
-    assert Smoothing.ONE_EURO.smoother_options() == SmootherOptions(LIVE_ONE_EURO_PX,
-                                                                    DEFAULT_ONE_EURO_M)
-    assert Smoothing.KALMAN.smoother_options() == SmootherOptions(LIVE_KALMAN_PX, DEFAULT_KALMAN_M)
+    from hdr_live.temporal.smoothing import LIVE_KALMAN_CAM_M, LIVE_ONE_EURO_CAM_M
+
+    assert Smoothing.ONE_EURO.smoother_options() == SmootherOptions(
+        LIVE_ONE_EURO_PX, DEFAULT_ONE_EURO_M, LIVE_ONE_EURO_CAM_M)
+    assert Smoothing.KALMAN.smoother_options() == SmootherOptions(
+        LIVE_KALMAN_PX, DEFAULT_KALMAN_M, LIVE_KALMAN_CAM_M)
     assert Smoothing("one_euro") is Smoothing.ONE_EURO and Smoothing.KALMAN == "kalman"
     assert settings.Smoothing is Smoothing  # the live settings re-export the one class
