@@ -43,15 +43,15 @@ from hdr_live.build import build_restorer, build_shpe  # noqa: E402
 from hdr_live.config import HdrmKind, PipelineConfig  # noqa: E402
 from hdr_live.eval2d import epe_px  # noqa: E402
 from hdr_live.geometry import apply_affine, invert_affine  # noqa: E402
-from hdr_live.stages.hdrm.gate import GateFeatures  # noqa: E402
+from hdr_live.stages.hdrm.gate import GateFeatures, GatedRestorer  # noqa: E402
 from hdr_live.stages.hdrm.masks import CropOptions, build_crop_inputs  # noqa: E402
 from hdr_live.types import Frame, HandCrop  # noqa: E402
 
-RESTORERS = ("off", "inpaint", "band", "hdrnet", "gated")
+RESTORERS = ("off", "inpaint", "band", "hdrnet", "gated", "gated_hdrnet")
 KINDS = {"off": HdrmKind.OFF, "inpaint": HdrmKind.BASELINE, "band": HdrmKind.BASELINE,
          "hdrnet": HdrmKind.LEARNED, "gated": HdrmKind.GATED}
 #: the variants that run on the pipeline's own crop inputs (the skeleton band of the prior)
-BANDED = ("band", "gated")
+BANDED = ("band", "gated", "gated_hdrnet")
 #: the contact sheet shows only samples whose two hands come from this clip (its repository's
 #: licence is MIT; the dev_real photos may not be redistributed, not even as thumbnails)
 SHEET_SOURCE = "video_dynhamr_demo3"
@@ -75,16 +75,22 @@ def _pose_epe(shpe, inputs, restorer, joints_px, prior_px, min_score
 
 
 def evaluate(samples: list[OcclusionSample], seed: int = 3, sheet_rows: int = 0,
-             hasm_weights: Path | None = None):
+             hasm_weights: Path | None = None, hdrnet_weights: Path | None = None):
     """Per sample: a dict of its figures (see the module docstring) and, for the first
     ``sheet_rows`` samples, the images of a contact-sheet row; ``hasm_weights`` replaces the
-    bundled HASM (a candidate's safetensors, its ``.json`` and ``.onnx`` beside it)."""
+    bundled HASM (a candidate's safetensors, its ``.json`` and ``.onnx`` beside it), and
+    ``hdrnet_weights`` the bundled HDRNet; ``gated_hdrnet`` is the default's gate with HDRNet
+    where it opens."""
     from hdr_live.stages.hasm.learned import load_mask_net, predict_masks
 
     config = PipelineConfig()
+    if hdrnet_weights is not None:
+        config = dataclasses.replace(config, hdrm=dataclasses.replace(config.hdrm,
+                                                                     weights=hdrnet_weights))
     shpe = build_shpe(config)
     restorers = {name: build_restorer(config.with_backends(None, kind))
                  for name, kind in KINDS.items()}
+    restorers["gated_hdrnet"] = GatedRestorer(restorers["hdrnet"], config.hdrm.gate)
     net, spec = load_mask_net(hasm_weights or config.hasm.weights)
     min_score = config.shpe.min_pose_score
     banded_options = CropOptions(prior_band=config.hdrm.prior_band)
@@ -188,6 +194,8 @@ def main() -> None:
     p.add_argument("--csv", type=Path, help="one row per sample")
     p.add_argument("--sheet", type=Path, help="contact sheet PNG of the first samples")
     p.add_argument("--hasm-weights", type=Path, help="a candidate HASM instead of the bundled one")
+    p.add_argument("--hdrnet-weights", type=Path,
+                   help="a candidate HDRNet instead of the bundled one")
     args = p.parse_args()
     for folder in (args.real, args.dev):
         if not folder.is_dir():
@@ -196,7 +204,8 @@ def main() -> None:
     samples = list(make_samples(hands, args.per_bin, args.seed))
     print(f"{len(hands)} confident, fully visible evaluation hands "
           f"({len({h.source.split('#')[0] for h in hands})} files); {len(samples)} samples")
-    rows, _ = evaluate(samples, hasm_weights=args.hasm_weights)
+    rows, _ = evaluate(samples, hasm_weights=args.hasm_weights,
+                       hdrnet_weights=args.hdrnet_weights)
     report(rows)
     if args.csv:
         with args.csv.open("w", newline="") as f:

@@ -193,7 +193,9 @@ class ExampleOptions:
 
 def draw_crop(samples: Sequence[SynthSample], size_px: int, rng: np.random.Generator,
               source: MaskSource, options: ExampleOptions) -> HdrmCrop:
-    """A random (sample, side) crop at ``size_px`` with a jittered context.
+    """A random (sample, side) crop at ``size_px`` with a jittered context; hands whose
+    clean target is only approximate (``target_exact`` False: the pasted hand of a real
+    copy-paste sample) are not drawn.
 
     Raises:
         ValueError: no drawn sample has a hand with a non-empty amodal mask.
@@ -202,6 +204,8 @@ def draw_crop(samples: Sequence[SynthSample], size_px: int, rng: np.random.Gener
     for attempt in range(4 * max(options.tries, 1)):
         sample = samples[int(rng.integers(0, len(samples)))]
         side = Side.RIGHT if rng.random() < 0.5 else Side.LEFT
+        if not sample.hand(side).target_exact:  # a pasted real hand's target is inpainted
+            continue
         context = CropOptions.context * math.exp(rng.normal(0.0, options.context_jitter))
         crop = hdrm_crop(sample, side, source.masks(sample, rng),
                          CropOptions(size_px=size_px, context=context))

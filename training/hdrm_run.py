@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 from hdr_live.config import DEFAULT_HASM_WEIGHTS
-from hdr_live.models.hdrnet import HdrmSpec, HdrNet
+from hdr_live.models.hdrnet import MODEL_KIND, HdrmSpec, HdrNet
 from hdr_live.stages.hasm.learned import load_mask_net
 from hdr_live.stages.hdrm.learned import LearnedRestorer, TorchHdrNet
 from training.distributed import SINGLE, DistContext
@@ -96,8 +97,9 @@ class Run(RunFolder):
         folder: run folder (created).
         spec, cfg: network and optimisation settings; a resumed checkpoint must match ``spec``
             and ``cfg.phase``.
-        init: a previous phase's run folder whose generator and discriminator start this run
-            (used only when ``folder`` has no checkpoint yet).
+        init: a previous phase's run folder whose generator and discriminator start this run,
+            or exported ``.safetensors`` weights for the generator alone (used only when
+            ``folder`` has no checkpoint yet).
         ctx: the process (torchrun rank or :data:`~training.distributed.SINGLE`): networks on
             ``ctx.device``; ``gen_net`` / ``disc_net`` are what the training step calls (``gen``
             / ``disc`` themselves in one process, their DDP wrappers under torchrun).
@@ -122,6 +124,8 @@ class Run(RunFolder):
         state = self.saved_state(spec.to_json())
         if state is not None:
             self._resume(state)
+        elif init is not None and Path(init).suffix == ".safetensors":
+            self._init_from_weights(Path(init))
         elif init is not None:
             self._init_from(Path(init))
         self.gen_net, self.disc_net = ctx.wrap(self.gen), ctx.wrap(self.disc)
@@ -152,6 +156,27 @@ class Run(RunFolder):
         self.history = state["history"] + [{"phase": state["cfg"]["phase"], "steps": state["step"],
                                             "wall_s": round(state["wall_s"], 1),
                                             "run": str(run)}]
+
+    def _init_from_weights(self, weights: Path) -> None:
+        """Start the generator from exported HDRNet weights (a fresh discriminator), to
+        fine-tune them; their phases become this run's ``history``.
+
+        Raises:
+            SystemExit: the file or its metadata is missing or corrupt, or its spec differs.
+        """
+        from hdr_live.weights import WeightsError, load_state_dict_strict, read_metadata
+
+        try:
+            meta = read_metadata(weights, MODEL_KIND)
+            if meta.get("spec") != json.loads(json.dumps(self.spec.to_json())):
+                raise SystemExit(f"--init {weights}: its spec differs from this run's")
+            load_state_dict_strict(self.gen, weights)
+        except WeightsError as exc:
+            raise SystemExit(f"--init: {exc}") from None
+        prov = meta.get("provenance", {})
+        self.history = list(prov.get("phases", [])) + [{
+            "phase": "exported weights", "steps": 0, "wall_s": 0.0, "weights": str(weights),
+            "sha256": meta.get("sha256"), "data": prov.get("data")}]
 
     def save(self) -> None:
         """Write the checkpoint atomically."""

@@ -139,7 +139,8 @@ def _run_command(argv: list[str] | None, ctx: DistContext) -> None:
 
     p = trainer_parser(__doc__, "training.train_hdrm", "run folder (checkpoint, log)")
     p.add_argument("--phase", choices=[ph.value for ph in Phase], default=Phase.GT.value)
-    p.add_argument("--init", type=Path, help="previous phase's run folder to start from")
+    p.add_argument("--init", type=Path, help="previous phase's run folder, or exported .safetensors "
+                   "weights (the generator alone), to start from")
     p.add_argument("--steps", type=int, default=TrainConfig.total_steps,
                    help="train until this step of this run (resumes)")
     p.add_argument("--total-steps", type=int, default=TrainConfig.total_steps,
