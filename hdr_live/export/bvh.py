@@ -5,7 +5,10 @@ Layout (see :mod:`hdr_live.export.skeleton` for the nodes, rest pose and rotatio
 - One file-level ``ROOT hands`` (most BVH readers accept a single root only), with 6 channels
   that stay zero; its two children are ``right_wrist`` and ``left_wrist``.
 - Each wrist has 6 channels ``Xposition Yposition Zposition Zrotation Xrotation Yrotation``:
-  its image-plane placement (:mod:`hdr_live.export.placement`) and the palm orientation.
+  its placement (:mod:`hdr_live.export.placement`: the fitted wrist in the camera frame when the
+  3D stage ran, the camera at the origin; else the image plane) and the palm orientation. BVH
+  has no place for a per-row flag that readers accept, so inferred (hidden) hands are flagged in
+  the ``.glb``, ``.npz`` and ``.csv`` exports only.
   The position channels replace the wrist's OFFSET, which is 0.
 - Every other joint has 3 channels ``Zrotation Xrotation Yrotation`` (intrinsic Z, then X, then
   Y: R = Rz·Rx·Ry, degrees). ``<side>_<finger>_metacarpal`` joints sit at the wrist (OFFSET 0)

@@ -10,8 +10,11 @@
 - Every joint node carries a shared 4 mm octahedron mesh ``joint_marker`` so viewers show the
   joints moving (the marker is not part of the skeleton).
 - Units: metres (glTF's). Axes: glTF's Y up, x to the camera's right, +z towards the camera
-  (the camera axes turned 180° about x); the wrists are placed on the image plane
-  (:mod:`hdr_live.export.placement`), with no depth between the hands.
+  (the camera axes turned 180° about x). The wrists follow the fitted model in the camera frame
+  (the camera at the origin, so a hand at depth d is at z = -d) when the 3D stage ran, else
+  the image plane (:mod:`hdr_live.export.placement`); the scene's ``extras`` say which
+  (``wrists``) and flag per row the hands whose pose was inferred while hidden
+  (``inferred``: {"right": [0/1 per row], "left": [...]}).
 - A hand absent from a row holds its last pose (before its first appearance: its first pose);
   a hand never seen stays in the rest pose at the origin. Use the ``.npz`` or ``.csv`` export for
   presence.
@@ -111,7 +114,11 @@ def gltf_document(series: PoseSeries) -> gl.GLTF2:
     gltf.nodes = _nodes(anim, _marker_mesh(blob))
     gltf.scenes = [gl.Scene(name="hands", nodes=[0], extras={
         "hands": [side.value for side in HAND_ORDER], "units": "metres",
-        "axes": "y up, x camera right, z towards the camera (camera axes turned 180° about x)"})]
+        "axes": "y up, x camera right, z towards the camera (camera axes turned 180° about x)",
+        "wrists": "camera frame (fitted model), camera at the origin" if anim.camera_space
+        else "image plane, depth 0",
+        "inferred": {side.value: anim.inferred[:, h].astype(int).tolist()
+                     for h, side in enumerate(HAND_ORDER)}})]
     if series.num_frames:
         gltf.animations = [_animation(anim, blob)]
     gltf.buffers = [gl.Buffer(byteLength=len(blob.data))]

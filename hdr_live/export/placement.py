@@ -1,11 +1,11 @@
 """Where the two wrists go in an animated export, and the time of each row.
 
-The pose log's 3D joints are wrist-relative: it has no absolute wrist position in metres. An
-animated export (BVH, glTF) still has to place the two hands, so each wrist is put on the image
-plane: its pixel position, relative to the clip's median wrist pixel, divided by the clip's
-median image scale (pixels per metre, :meth:`hdr_live.types.HandGeometry.px_per_m`), at depth 0.
-Left/right and up/down placement and the distance between the hands are therefore right at the
-clip's typical scale; depth between the hands is not represented.
+With the 3D stage (``joints_cam_m`` logged for every row a hand is present) each wrist follows
+the fitted hand model's wrist in the camera frame: absolute metres, the camera at the origin, so
+the hands move in depth and sit at their fitted distance from each other. Without it the log
+has wrist-relative joints only, and each wrist is put on the image plane: its pixel position,
+relative to the clip's median wrist pixel, divided by the clip's median image scale (pixels per
+metre, :meth:`hdr_live.types.HandGeometry.px_per_m`), at depth 0.
 """
 
 from __future__ import annotations
@@ -43,14 +43,24 @@ def hold_index(valid: np.ndarray) -> np.ndarray:
     return np.where(last >= 0, last, int(np.argmax(valid))).astype(np.int64)
 
 
-def wrist_positions_m(joints_px: np.ndarray, joints_rel_m: np.ndarray,
-                      valid: np.ndarray) -> np.ndarray:
-    """Image-plane wrist placement (see the module docstring), held over invalid rows.
+def in_camera_space(joints_cam_m: np.ndarray | None, valid: np.ndarray) -> bool:
+    """Whether the wrists can follow the fitted model: ``joints_cam_m`` (F, 2, 21, 3) has a
+    finite wrist on every valid row (and there is one)."""
+    if joints_cam_m is None or not valid.any():
+        return False
+    return bool(np.isfinite(joints_cam_m[:, :, 0][valid]).all())
+
+
+def wrist_positions_m(joints_px: np.ndarray, joints_rel_m: np.ndarray, valid: np.ndarray,
+                      joints_cam_m: np.ndarray | None = None) -> np.ndarray:
+    """Wrist placement (see the module docstring), held over invalid rows: the fitted wrists in
+    the camera frame when :func:`in_camera_space`, else on the image plane.
 
     Args:
         joints_px: (F, 2, 21, 2) float64 frame pixels.
         joints_rel_m: (F, 2, 21, 3) float64 wrist-relative metres, camera axes.
         valid: (F, 2) bool, rows whose pose is usable.
+        joints_cam_m: (F, 2, 21, 3) float64 camera-frame metres of the fitted model, or None.
 
     Returns:
         (F, 2, 3) float64 metres in the exports' Y-up axes; zeros for a hand never valid.
@@ -58,6 +68,11 @@ def wrist_positions_m(joints_px: np.ndarray, joints_rel_m: np.ndarray,
     frames, hands = np.nonzero(valid)
     out = np.zeros((valid.shape[0], 2, 3))
     if frames.size == 0:
+        return out
+    if in_camera_space(joints_cam_m, valid):
+        for h in range(2):
+            if valid[:, h].any():
+                out[:, h] = to_output_axes(joints_cam_m[hold_index(valid[:, h]), h, 0])
         return out
     scales = [HandGeometry(joints_px[f, h], joints_rel_m[f, h]).px_per_m()
               for f, h in zip(frames, hands)]

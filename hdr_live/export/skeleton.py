@@ -51,6 +51,9 @@ class SkeletonAnimation:
         bone_lengths: (2, 20) float64 metres, the rest length of each of ``BONES``.
         valid: (F, 2) bool, rows whose pose came from that row (False: held).
         times_s: (F,) float64 sample times from 0. frame_time_s: float, fixed step (BVH).
+        inferred: (F, 2) bool, the hand was hidden and its pose inferred on that row.
+        camera_space: the wrists follow the fitted model in the camera frame (else the image
+            plane, :mod:`hdr_live.export.placement`).
     """
 
     names: tuple[str, ...]
@@ -64,6 +67,8 @@ class SkeletonAnimation:
     valid: np.ndarray
     times_s: np.ndarray
     frame_time_s: float
+    inferred: np.ndarray
+    camera_space: bool
 
     @property
     def children(self) -> list[list[int]]:
@@ -197,8 +202,11 @@ def build_animation(series: PoseSeries) -> SkeletonAnimation:
     return SkeletonAnimation(
         names=tuple(names), parents=np.array(parents, dtype=np.int64), offsets=offsets,
         rotations=rotations,
-        wrist_positions=placement.wrist_positions_m(series.joints_px, series.joints_rel_m, valid),
+        wrist_positions=placement.wrist_positions_m(series.joints_px, series.joints_rel_m, valid,
+                                                    series.joints_cam_m),
         wrist_nodes=joint_nodes[:, 0].copy(), joint_nodes=joint_nodes,
         bone_lengths=np.stack([r[1] for r in rests]), valid=valid,
         times_s=placement.sample_times_s(series.t_s),
-        frame_time_s=placement.frame_time_s(series.t_s))
+        frame_time_s=placement.frame_time_s(series.t_s),
+        inferred=series.inferred & series.presence,
+        camera_space=placement.in_camera_space(series.joints_cam_m, valid))
