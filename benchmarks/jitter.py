@@ -11,6 +11,9 @@ joints and the frames where the hand is present three frames in a row
 Added latency: the time shift (frames, 0.05 steps) that best aligns the smoothed joints with the
 raw ones, ``argmin_τ mean |smoothed(t) − raw(t − τ)|`` with raw linearly interpolated.
 
+The same for the 3D stage's camera-frame joints (``joints_cam_m``, mm/frame² and frames), which
+the smoothers filter in the camera frame.
+
 Usage: .venv/bin/python benchmarks/jitter.py [--frames N]
 """
 
@@ -48,8 +51,22 @@ def smoothed(results: list[FrameResult], smoothing: Smoothing) -> list[Hands[Han
     return [smoother.smooth(r.poses, r.frame.t_capture_s) for r in results]
 
 
-def added_latency_frames(raw: list[Hands[HandPose]], out: list[Hands[HandPose]]) -> float:
-    """The shift τ in frames (0..3) minimising mean |out(t) − raw(t − τ)| over both hands."""
+def cam_jitter_mm(seq: list[Hands[HandPose]]) -> float:
+    """Mean acceleration of ``joints_cam_m`` in mm/frame² (both hands, frames where a hand has
+    camera joints three frames in a row), NaN without the 3D stage."""
+    acc = []
+    for side in Side:
+        cams = [None if p.get(side) is None else p.get(side).joints_cam_m for p in seq]
+        for a, b, c in zip(cams, cams[1:], cams[2:]):
+            if a is not None and b is not None and c is not None:
+                acc.append(1e3 * np.linalg.norm(c - 2 * b + a, axis=1).mean())
+    return float(np.mean(acc)) if acc else float("nan")
+
+
+def added_latency_frames(raw: list[Hands[HandPose]], out: list[Hands[HandPose]],
+                         field: str = "joints_px") -> float:
+    """The shift τ in frames (0..3) minimising mean |out(t) − raw(t − τ)| of the joints in
+    ``field`` (``joints_px`` or ``joints_cam_m``) over both hands."""
     shifts = np.arange(0.0, 3.0001, 0.05)
     cost = np.zeros(len(shifts))
     for i, tau in enumerate(shifts):
@@ -58,10 +75,11 @@ def added_latency_frames(raw: list[Hands[HandPose]], out: list[Hands[HandPose]])
         for t in range(k + 1, len(raw)):
             for side in Side:
                 a, b0, b1 = out[t].get(side), raw[t - k].get(side), raw[t - k - 1].get(side)
-                if a is None or b0 is None or b1 is None:
+                if a is None or b0 is None or b1 is None or getattr(a, field) is None \
+                        or getattr(b0, field) is None or getattr(b1, field) is None:
                     continue
-                ref = (1 - frac) * b0.joints_px + frac * b1.joints_px
-                errs.append(np.linalg.norm(a.joints_px - ref, axis=1).mean())
+                ref = (1 - frac) * getattr(b0, field) + frac * getattr(b1, field)
+                errs.append(np.linalg.norm(getattr(a, field) - ref, axis=1).mean())
         cost[i] = np.mean(errs)
     return float(shifts[int(np.argmin(cost))])
 
@@ -91,6 +109,11 @@ def main() -> int:
         sides = ", ".join(f"{s.value} {v:.2f}" for s, v in per.items())
         print(f"{name:22s} jitter {mean:5.2f} px/frame² ({sides}); {mean / mp_raw:4.2f}× "
               f"MediaPipe raw; added latency {lag:.2f} frames")
+    for name, seq, _ in rows[:3]:  # the 3D stage's camera-frame joints (hdr mode)
+        lag = 0.0 if name.endswith("raw") else added_latency_frames(rows[0][1], seq,
+                                                                     "joints_cam_m")
+        print(f"{name:22s} joints_cam_m jitter {cam_jitter_mm(seq):5.2f} mm/frame²; added "
+              f"latency {lag:.2f} frames")
     hdr_one_euro = jitter(rows[1][1])[0]
     print(f"jitter_hdr_raw={jitter(rows[0][1])[0]:.2f} jitter_hdr_one_euro={hdr_one_euro:.2f} "
           f"jitter_mediapipe={mp_raw:.2f} lag_one_euro_frames={rows[1][2]:.2f}")
