@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from hdr_live.config import ShpeConfig
-from hdr_live.joints import Side
+from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.hasm.interface import Hasm, HasmDetections, TwoPhaseHasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands
 from hdr_live.stages.hasm.silhouette import masks_from_joints
@@ -131,6 +131,29 @@ def joint_visibility(joints_px: np.ndarray, visible_mask: np.ndarray) -> np.ndar
     return out
 
 
+#: A hidden hand is not anchored at its arm's wrist when that wrist lies within this many hand
+#: sizes of the other, seen hand's joints (the body model then confuses the two wrists).
+ANCHOR_CLEARANCE_HAND_SCALES = 0.5
+
+
+def hidden_wrist_anchor(side: Side, poses: Hands[HandPose],
+                        hasm_out: HasmOutput) -> np.ndarray | None:
+    """Where a hand that SHPE did not pose must have its wrist: the end of its own arm when a
+    body is in view (:attr:`HasmOutput.arm_wrists_px`), (2,) float64 frame pixels; None when
+    the hand was posed, no body is in view, or that wrist lies on the other, seen hand
+    (within :data:`ANCHOR_CLEARANCE_HAND_SCALES` of its joints)."""
+    wrist = hasm_out.arm_wrists_px.get(side)
+    if poses.get(side) is not None or wrist is None:
+        return None
+    other = poses.get(side.other)
+    if other is not None and not other.inferred:
+        scale = max(hand_scale_px(other.joints_px), 1.0)
+        if float(np.linalg.norm(other.joints_px - wrist, axis=1).min()) \
+                < ANCHOR_CLEARANCE_HAND_SCALES * scale:
+            return None
+    return wrist
+
+
 @dataclasses.dataclass(frozen=True)
 class _HandDone:
     """One hand's HDRM crop and SHPE pose (either may be None) and their milliseconds."""
@@ -220,7 +243,8 @@ class HdrPipeline:
         crops = done.map(lambda _, d: d.crop)
         t2 = time.perf_counter()
         if self._threed is not None:
-            poses = self._threed.fit(frame, masks, poses)
+            anchors = Hands.of(lambda side: hidden_wrist_anchor(side, poses, hasm_out))
+            poses = self._threed.fit(frame, masks, poses, anchors)
         fit_ms = 1e3 * (time.perf_counter() - t2)
         # with the two hands at once a stage's time is the slower hand's, else their sum
         total = sum if self._helper is None else (lambda v: max(v, default=0.0))

@@ -182,11 +182,15 @@ class HasmOutput:
             :mod:`hdr_live.stages.hasm.tracker`), not a pose of the previous frame or a
             detection: a weaker hypothesis, so a pose there needs a higher presence
             (:attr:`hdr_live.config.ShpeConfig.min_coasting_score`).
+        arm_wrists_px: per side, (2,) float64 frame pixels of the wrist at the end of that
+            arm when a body is in view (the tracker's body evidence) and the wrist lies in the
+            frame, else None: where a hidden hand must be, whatever hides it.
     """
 
     masks: HandMasks
     prior_joints_px: Hands[np.ndarray]
     coasting: frozenset[Side] = frozenset()
+    arm_wrists_px: Hands[np.ndarray] = Hands()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -61,6 +61,9 @@ class FitEvidence:
         prior_rel_m: (21, 3) float64 lifted pose, metres relative to the wrist, camera axes,
             or None.
         silhouette: the side's amodal mask, or None.
+        wrist_anchor_px: (2,) float64 frame pixels where other evidence (the body's arm) puts a
+            hidden hand's wrist, or None; used only for a hand without 2D joints (inferred):
+            its predicted pose is moved there at its predicted depth.
 
     Raises:
         TypeError / ValueError: a wrong dtype or shape, a non-finite value, a negative weight.
@@ -70,8 +73,13 @@ class FitEvidence:
     joint_weight: np.ndarray
     prior_rel_m: np.ndarray | None = None
     silhouette: Silhouette | None = None
+    wrist_anchor_px: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.wrist_anchor_px is not None:
+            check_array(self.wrist_anchor_px, "FitEvidence.wrist_anchor_px", (2,), np.float64)
+            if not np.all(np.isfinite(self.wrist_anchor_px)):
+                raise ValueError("FitEvidence.wrist_anchor_px must be finite")
         if self.joints_px is not None:
             check_array(self.joints_px, "FitEvidence.joints_px", (NUM_JOINTS, 2), np.float64)
             if not np.all(np.isfinite(self.joints_px)):

@@ -137,6 +137,9 @@ class HandFitter:
             free[TRANS.stop - 1] = False
         if inferred:
             x0, velocity = predict(state, t_s, o.hidden_velocity_decay_s)
+            if ev is not None and ev.wrist_anchor_px is not None:
+                x0 = _wrist_moved_to(x0, side, ev.wrist_anchor_px, intrinsics)
+                free[TRANS.start:TRANS.start + 2] = False  # the wrist stays at its arm
             x0 = _behind_occluder(x0, ev, other, o.hidden_behind_m)
             target, widen, iterations = x0, 1.0, o.iterations
         elif state is not None and t_s - state.t_s <= o.max_hidden_s:
@@ -184,6 +187,19 @@ class HandFitter:
         return HandFit(params=unpack(x), joints_cam_m=joints, joints_px=project(joints, intrinsics),
                        cost=cost, iterations=done, inferred=inferred,
                        age_s=float(age))
+
+
+def _wrist_moved_to(theta: np.ndarray, side: Side, wrist_px: np.ndarray,
+                    intrinsics: Intrinsics) -> np.ndarray:
+    """``theta`` translated in x and y so that its wrist projects at ``wrist_px`` (frame
+    pixels) at the same depth (pinhole back-projection, Hartley & Zisserman eq. 6.1)."""
+    wrist = joints_cam_batch(theta[None], side)[0][0]
+    z = max(float(wrist[2]), 1e-3)
+    want = (np.asarray(wrist_px, np.float64) - [intrinsics.cx_px, intrinsics.cy_px]) \
+        / intrinsics.focal_px * z
+    moved = theta.copy()
+    moved[TRANS.start:TRANS.start + 2] += want - wrist[:2]
+    return moved
 
 
 def _behind_occluder(theta: np.ndarray, ev: FitEvidence | None, other: Capsules | None,

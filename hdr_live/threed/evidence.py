@@ -68,7 +68,8 @@ def observed_evidence(pose: HandPose, masks: HandMasks, with_silhouette: bool = 
     )
 
 
-def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None) -> FitEvidence:
+def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None,
+                    wrist_anchor_px: np.ndarray | None = None) -> FitEvidence:
     """The evidence of a hand no network posed in this frame: what hides it.
 
     A hand that is hidden must lie behind something: the other hand and its forearm (HASM's
@@ -81,7 +82,16 @@ def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None) ->
     The hand's own amodal mask is left out on purpose: while a hand is hidden, HASM's amodal
     mask of it follows the tracker's coasting prior (its last joints), so it would only feed
     the estimate back to itself.
+
+    With ``wrist_anchor_px`` ((2,) frame pixels: where the body puts the hand's wrist, at the
+    end of its arm) the fitter moves the inferred hand there at its predicted depth
+    (:attr:`~hdr_live.fitting.evidence.FitEvidence.wrist_anchor_px`) and the occluder grid is
+    centred on the last joints moved there, so the inferred hand stays at its own arm instead
+    of drifting onto the other hand.
     """
+    anchored = wrist_anchor_px is not None and np.isfinite(wrist_anchor_px).all()
+    if anchored and last_px is not None and np.isfinite(last_px).all():
+        last_px = last_px - last_px[0] + wrist_anchor_px
     occluder = None
     if last_px is not None and np.isfinite(last_px).all():
         lo, hi = last_px.min(axis=0), last_px.max(axis=0)
@@ -92,4 +102,6 @@ def hidden_evidence(side: Side, masks: HandMasks, last_px: np.ndarray | None) ->
         if mask.any():
             occluder = Silhouette(mask=mask, mask_to_frame=grid_to_frame, cover=False)
     return FitEvidence(joints_px=None, joint_weight=np.zeros(NUM_JOINTS),
-                       prior_rel_m=None, silhouette=occluder)
+                       prior_rel_m=None, silhouette=occluder,
+                       wrist_anchor_px=np.asarray(wrist_anchor_px, np.float64) if anchored
+                       else None)

@@ -115,9 +115,16 @@ class ThreeD:
                                            MEAN_BONE_SUM_M, cam.focal_px, cam.cx_px, cam.cy_px)
         return dataclasses.replace(pose, lifted_rel_m=joints_cam - joints_cam[0])
 
-    def fit(self, frame: Frame, masks: HandMasks, poses: Hands[HandPose]) -> Hands[HandPose]:
+    def fit(self, frame: Frame, masks: HandMasks, poses: Hands[HandPose],
+            wrist_anchors_px: Hands[np.ndarray] = Hands()) -> Hands[HandPose]:
         """The poses with ``joints_cam_m`` from one fit of both hands, plus inferred hidden
-        hands (see the module docstring); unchanged without a fitter."""
+        hands (see the module docstring); unchanged without a fitter.
+
+        Args:
+            frame, masks, poses: the frame, HASM's masks and SHPE's poses.
+            wrist_anchors_px: per hidden side, (2,) float64 frame pixels where the body puts its
+                wrist (the end of its arm); the inferred hand is pulled there.
+        """
         if self._fitter is None:
             return poses
         if not self._tracks:
@@ -129,7 +136,8 @@ class ThreeD:
             pose = poses.get(side)
             if pose is not None:
                 return observed_evidence(pose, masks, self._silhouettes)
-            return (hidden_evidence(side, masks, self._last_px.get(side)) if self._infer_hidden
+            return (hidden_evidence(side, masks, self._last_px.get(side),
+                                    wrist_anchors_px.get(side)) if self._infer_hidden
                     else None)
 
         fits = self._fitter.fit(Hands.of(evidence), self.intrinsics(frame), frame.t_capture_s)

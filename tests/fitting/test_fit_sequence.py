@@ -121,3 +121,21 @@ def test_hidden_hand_is_pushed_out_of_the_seen_hand() -> None:
     stayed = penetration_m(caps_of(before), caps_of(out.right)).max()
     pushed = penetration_m(caps_of(out.left), caps_of(out.right)).max()
     assert stayed > 0.005 and pushed < 0.003
+
+
+def test_a_hidden_hand_with_a_wrist_anchor_is_inferred_at_it() -> None:
+    cam = camera()
+    rng = np.random.default_rng(33)
+    params = moving_sequence(rng, 2)[0]
+    fitter = HandFitter(FitOptions())
+    for k in range(4):
+        fit = fitter.fit(Hands(right=evidence_of(params, Side.RIGHT, cam, rng, 0.5, 0.002, False)),
+                         cam, k / FPS).right
+    anchor = fit.joints_px[0] + np.array([60.0, -25.0])  # the body puts the wrist elsewhere
+    hidden_ev = FitEvidence(None, np.zeros(NUM_JOINTS), wrist_anchor_px=anchor)
+    for k in range(4, 8):
+        hidden = fitter.fit(Hands(right=hidden_ev), cam, k / FPS).right
+        assert hidden.inferred
+        assert np.linalg.norm(hidden.joints_px[0] - anchor) < 1.0
+    free = fitter.fit(Hands(right=FitEvidence(None, np.zeros(NUM_JOINTS))), cam, 8 / FPS).right
+    assert free.inferred  # without the anchor it goes on from where it was, by its motion

@@ -254,7 +254,7 @@ class LearnedHasm:
     def _segment(self, frame: Frame, prior_geom: Hands[HandGeometry]) -> HasmOutput:
         prior = prior_geom.map(lambda _, g: g.joints_px)
         masks = predict_masks(self.net, self.spec, frame, prior, self.options)
-        return HasmOutput(masks, prior, self.tracker.coasting)
+        return HasmOutput(masks, prior, self.tracker.coasting, self.tracker.arm_wrists_px(frame))
 
     def reset(self) -> None:
         self.tracker.reset()

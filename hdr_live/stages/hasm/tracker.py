@@ -136,6 +136,20 @@ class HandPriorTracker:
         self._flow = None if options.flow is None else JointFlow(options.flow)
         self._arm_votes = 0
 
+    def arm_wrists_px(self, frame: Frame) -> Hands[np.ndarray]:
+        """Per side the wrist at the end of that arm of the body of the last :meth:`update`,
+        (2,) float64 frame pixels, where it lies inside ``frame``; empty without a body."""
+        body = self.last_body
+        if body is None:
+            return Hands()
+
+        def wrist(side: Side) -> np.ndarray | None:
+            x, y = body.arm(side).wrist_px
+            inside = 0 <= x < frame.width and 0 <= y < frame.height
+            return np.asarray(body.arm(side).wrist_px, np.float64).copy() if inside else None
+
+        return Hands.of(wrist)
+
     @property
     def coasting(self) -> frozenset[Side]:
         """The sides whose track coasts (its hand was lost) after the last :meth:`update`."""
@@ -222,13 +236,13 @@ class HandPriorTracker:
             if not track.missed:
                 continue
             other = self._tracks.get(side.other)
-            anchored = self.body.hidden_hand(frame, body, side, track.geometry.joints_px,
+            joints = self.body.hidden_hand(frame, body, side, track.geometry.joints_px,
                                              None if other is None or other.missed
                                              else other.geometry.joints_px)
-            if anchored is None:
+            if joints is None:
                 del self._tracks[side]
             else:
-                track.geometry = HandGeometry(anchored, track.geometry.joints_rel_m)
+                track.geometry = HandGeometry(joints, track.geometry.joints_rel_m)
         if not self.body.measured:
             return  # proposals only on frames the body was measured (its budget)
         for side in (Side.LEFT, Side.RIGHT):

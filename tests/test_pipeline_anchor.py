@@ -1,0 +1,40 @@
+"""Where a hidden hand is inferred: at the end of its own arm when a body is in view, never on
+the other, seen hand (hdr_live.pipeline.hidden_wrist_anchor; issue "Every hand and only
+hands")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdr_live.joints import Side
+from hdr_live.pipeline import hidden_wrist_anchor
+from hdr_live.types import HandMasks, HandPose, Hands, HasmOutput
+
+
+def _pose(side: Side, wrist_xy, inferred: bool = False) -> HandPose:
+    rng = np.random.default_rng(1)
+    joints = np.asarray(wrist_xy, float) + rng.normal(0, 1, (21, 2))
+    joints[1:] += np.linspace([0, -10], [0, -80], 20)  # a hand about 80 px long
+    joints[0] = wrist_xy
+    return HandPose(side, joints, np.zeros((21, 3)), np.ones(21, bool), 0.9, inferred=inferred)
+
+
+def _hasm(left_wrist=None, right_wrist=None) -> HasmOutput:
+    wrists = Hands(left=None if left_wrist is None else np.array(left_wrist, float),
+                   right=None if right_wrist is None else np.array(right_wrist, float))
+    return HasmOutput(HandMasks.empty(480, 640), Hands(), arm_wrists_px=wrists)
+
+
+def test_a_hidden_hand_is_anchored_at_its_arm_wrist_away_from_the_other_hand():
+    poses = Hands(right=_pose(Side.RIGHT, (500, 300)))
+    anchor = hidden_wrist_anchor(Side.LEFT, poses, _hasm(left_wrist=(300, 320)))
+    assert np.allclose(anchor, (300, 320))
+
+
+def test_no_anchor_for_a_posed_hand_without_a_body_or_on_the_other_hand():
+    poses = Hands(right=_pose(Side.RIGHT, (500, 300)), left=_pose(Side.LEFT, (300, 320)))
+    assert hidden_wrist_anchor(Side.LEFT, poses, _hasm(left_wrist=(300, 320))) is None
+    only_right = Hands(right=poses.right)
+    assert hidden_wrist_anchor(Side.LEFT, only_right, _hasm()) is None
+    on_the_right_hand = _hasm(left_wrist=(502, 260))  # among the right hand's joints
+    assert hidden_wrist_anchor(Side.LEFT, only_right, on_the_right_hand) is None
