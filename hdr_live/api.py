@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from hdr_live.batch import is_size_cut
 from hdr_live.build import build_pipeline
 from hdr_live.config import PipelineConfig
 from hdr_live.io.inputs import open_input
 from hdr_live.temporal.smoothing import PoseSmoother, SmootherOptions
 from hdr_live.types import Frame, FrameResult
-
-_log = logging.getLogger(__name__)
 
 
 class TrackerUseError(RuntimeError):
@@ -141,16 +139,12 @@ class HandTracker:
     def _run(self, frame: Frame) -> FrameResult:
         """The pipeline on ``frame``, then the joint filter when there is one; a frame of
         another size than the last restarts tracking first (with a warning, as
-        :func:`hdr_live.batch.size_cuts` does for files)."""
-        size = frame.rgb.shape[:2]
-        if self._size is not None and size != self._size:
-            _log.warning("frame %d: the frame size changed from %d×%d to %d×%d; tracking "
-                         "restarts there (as after a cut)", frame.index, self._size[1],
-                         self._size[0], size[1], size[0])
+        :func:`hdr_live.batch.size_cuts` does for files: :func:`~hdr_live.batch.is_size_cut`)."""
+        if is_size_cut(self._size, frame):
             self._pipeline.reset()
             if self._smoothing is not None:
                 self._smoother = PoseSmoother(self._smoothing)
-        self._size = size
+        self._size = frame.width, frame.height
         result = self._pipeline.process(frame)
         return result if self._smoother is None else self._smoother.apply(result)
 

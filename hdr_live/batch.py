@@ -276,13 +276,19 @@ def size_cuts(frames: Iterable[Frame]) -> Iterator[tuple[Frame, bool]]:
     there, so tracking restarts as after a cut. Each change is logged as a warning."""
     size = None
     for frame in frames:
-        h, w = frame.rgb.shape[:2]
-        cut = size is not None and (w, h) != size
-        if cut:
-            _log.warning("frame %d: the frame size changed from %d×%d to %d×%d; tracking "
-                         "restarts there (as after a cut)", frame.index, *size, w, h)
-        size = (w, h)
+        cut = is_size_cut(size, frame)
+        size = frame.width, frame.height
         yield frame, cut
+
+
+def is_size_cut(previous_wh: tuple[int, int] | None, frame: Frame) -> bool:
+    """Whether ``frame`` is of another size than the previous frame's ``previous_wh`` (None:
+    the first frame); a change is logged as a warning naming both sizes and the frame."""
+    if previous_wh is None or (frame.width, frame.height) == tuple(previous_wh):
+        return False
+    _log.warning("frame %d: the frame size changed from %d×%d to %d×%d; tracking restarts there "
+                 "(as after a cut)", frame.index, *previous_wh, frame.width, frame.height)
+    return True
 
 
 def _restart(pipeline: Pipeline, smoother: PoseSmoother | None) -> None:

@@ -127,14 +127,17 @@ def run_clip(job: ClipJob) -> ClipOutcome:
     smoother = _smoother(job, kind)
     stats = RunStats()
     with contextlib.ExitStack() as outer:
-        # the exports' records go to disk as they come (memory flat), read back at the end
-        spool = outer.enter_context(RecordSpool(job.exports[0].parent)) if job.exports else None
+        # the exports' records are on disk as they come (memory flat), read back at the end:
+        # the pose log's own lines when there is one, else a spool beside the first export
+        spool = (outer.enter_context(RecordSpool(job.exports[0].parent))
+                 if job.exports and job.poses is None else None)
         interrupted, signum = _run_frames(job, source, pipeline, overlay, smoother, stats, spool,
                                           image_out, config.pipelined)
-        if spool is not None and spool.count:
+        if job.exports and stats.frames:
             from hdr_live.export import PoseSeries, write_export
 
-            series = PoseSeries.from_records(spool.records())
+            series = (PoseSeries.from_records(spool.records()) if spool is not None
+                      else PoseSeries.from_pose_log(job.poses))
             for path in job.exports:
                 write_export(path, series)
     n = max(stats.frames, 1)

@@ -29,6 +29,7 @@ from pathlib import Path
 from hdr_live.io.part_files import part_path
 from hdr_live.jobs import ClipJob, ClipOutcome, run_clip
 from hdr_live.stop_signals import STOP_SIGNALS
+from hdr_live.weights import sha256_of
 
 #: The longest file name most file systems take (ext4, XFS, APFS, NTFS), in bytes.
 NAME_MAX_BYTES = 255
@@ -122,24 +123,22 @@ def out_dir_lock(out_dir: Path) -> Iterator[None]:
 
 def input_identity(spec: str) -> dict:
     """What identifies an input's content: for a file its size, modification time (ns) and
-    sha256; for a folder the same over its files (names, sizes, newest time, one sha256 of
-    names and bytes); {} for a camera or what cannot be read (never counted as complete)."""
+    sha256 (:func:`hdr_live.weights.sha256_of`); for a folder the same over its files (names,
+    sizes, newest time, one sha256 of the names and each file's sha256); {} for a camera or
+    what cannot be read (never counted as complete)."""
     path = Path(spec)
     try:
-        files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
-        digest = hashlib.sha256()
-        for f in files:
-            if f is not path:
-                digest.update(f.name.encode("utf-8", "surrogateescape") + b"\0")
-            with open(f, "rb") as stream:
-                for block in iter(lambda: stream.read(1 << 20), b""):
-                    digest.update(block)
+        if path.is_file():
+            files, sha256 = [path], sha256_of(path)
+        else:
+            files = sorted(p for p in path.iterdir() if p.is_file())
+            listing = "".join(f"{f.name}\0{sha256_of(f)}\n" for f in files)
+            sha256 = hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()
         stats = [f.stat() for f in files]
     except OSError:
         return {}
     return {"files": len(files), "size": sum(st.st_size for st in stats),
-            "mtime_ns": max((st.st_mtime_ns for st in stats), default=0),
-            "sha256": digest.hexdigest()}
+            "mtime_ns": max((st.st_mtime_ns for st in stats), default=0), "sha256": sha256}
 
 
 def is_complete(clip: PlannedClip) -> bool:

@@ -3,7 +3,8 @@
 An export (npz, CSV, BVH, glTF) needs every frame, so it is written when the run ends. Keeping
 the records in memory until then grows with the clip; a spool writes each record as a JSON line
 to a hidden file beside the export as it comes and reads them back at the end, so memory stays
-flat however long the run. The file is removed when the spool closes.
+flat however long the run (a run with a pose log reads that instead). The file is removed when
+the spool closes.
 """
 
 from __future__ import annotations

@@ -144,9 +144,8 @@ class HandPriorTracker:
             return Hands()
 
         def wrist(side: Side) -> np.ndarray | None:
-            x, y = body.arm(side).wrist_px
-            inside = 0 <= x < frame.width and 0 <= y < frame.height
-            return np.asarray(body.arm(side).wrist_px, np.float64).copy() if inside else None
+            xy = np.array(body.arm(side).wrist_px, dtype=np.float64)
+            return xy if 0 <= xy[0] < frame.width and 0 <= xy[1] < frame.height else None
 
         return Hands.of(wrist)
 
