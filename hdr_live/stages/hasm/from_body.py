@@ -25,6 +25,7 @@ import dataclasses
 
 import numpy as np
 
+from hdr_live.geometry import Roi
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.body.arms import ArmOptions, hand_roi, hangs_from, side_from_arms
 from hdr_live.stages.body.pose import BodyPose
@@ -95,6 +96,16 @@ class BodyHands:
                 arm, best.joints_crop_px, self.options.arms):
             return None
         return HandDetection(side, best.joints_crop_px, best.joints_world_m, best.presence)
+
+    def hand_region(self, frame: Frame, body: BodyPose, side: Side) -> Roi | None:
+        """Where ``body``'s ``side`` hand must be (:func:`~hdr_live.stages.body.arms.hand_roi`,
+        frame pixels), or None when that arm's wrist is not seen or the region's centre lies
+        outside ``frame``."""
+        roi = hand_roi(body.arm(side), self.options.arms)
+        if roi is None:
+            return None
+        x, y = roi.center_xy
+        return roi if 0 <= x < frame.width and 0 <= y < frame.height else None
 
     def side_of(self, body: BodyPose, joints_px: np.ndarray) -> Side | None:
         """The side of the arm a hand hangs from (None: undecided)."""

@@ -46,6 +46,12 @@ class TrackerOptions:
         flip_after: consecutive opposite-label detections needed to change a track's side.
         reacquire_every: with fewer than two hands after detection, try the low-threshold palm
             re-acquirer (if given) at most every N frames (1 = every frame, e.g. for stills).
+        reacquire_blind_every: while a body is in view and the arm of every side without a
+            live hand has its hand region in the frame, the missing hands are looked for
+            around their wrists (the body's proposals, :meth:`~hdr_live.stages.hasm.from_body.
+            BodyHands.propose`), and the palm re-acquirer's blind search of the whole frame runs
+            only on the loss's first frame and every N frames after it; None = whenever
+            ``reacquire_every`` allows.
         coast_frames: a track whose hand the pipeline lost (no pose, or presence below
             ``min_track_score``) keeps giving its last joints as the prior for up to this many
             frames, so HASM can still predict the amodal mask of a hand that went behind the
@@ -84,6 +90,7 @@ class TrackerOptions:
     duplicate_dist: float = 0.35
     flip_after: int = 15
     reacquire_every: int = 3
+    reacquire_blind_every: int | None = None
     coast_frames: int = 10
     occluded_coast_frames: int = 60
     contact_dist: float = 0.5
@@ -133,6 +140,7 @@ class HandPriorTracker:
         self._tracks: dict[Side, _Track] = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
+        self._last_blind = -(10**9)
         self._flow = None if options.flow is None else JointFlow(options.flow)
         self._arm_votes = 0
 
@@ -164,6 +172,7 @@ class HandPriorTracker:
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
+        self._last_blind = -(10**9)
         if self._flow is not None:
             self._flow.reset()
 
@@ -194,8 +203,12 @@ class HandPriorTracker:
         if body is not None:
             self._from_body(frame, body)
         live = {side: t for side, t in self._tracks.items() if not t.missed}
+        if len(live) == 2 and self.options.reacquire_blind_every is not None:
+            # the blind search runs on a loss's first frame, then every N frames
+            self._last_blind = self._frames + 1 - self.options.reacquire_blind_every
         if (len(live) < 2 and self.reacquirer is not None
-                and self._frames - self._last_reacquire >= self.options.reacquire_every):
+                and self._frames - self._last_reacquire >= self.options.reacquire_every
+                and self._blind_search_due(frame, live)):
             self._last_reacquire = self._frames
             known = Hands(**{side.value: t.geometry.joints_px for side, t in live.items()})
             self._absorb(self.reacquirer.find(frame, known))
@@ -207,6 +220,23 @@ class HandPriorTracker:
             left=self._tracks[Side.LEFT].geometry if Side.LEFT in self._tracks else None,
             right=self._tracks[Side.RIGHT].geometry if Side.RIGHT in self._tracks else None,
         )
+
+    def _blind_search_due(self, frame: Frame, live: dict[Side, _Track]) -> bool:
+        """Whether the palm re-acquirer may search the whole frame now. While this frame's body
+        points at every missing hand (its arm's hand region lies in the frame,
+        :meth:`~hdr_live.stages.hasm.from_body.BodyHands.hand_region`) the body's proposals
+        look for it around its wrist, and the blind search runs only on the loss's first frame
+        and every ``reacquire_blind_every`` frames after it."""
+        o = self.options
+        body = self.last_body
+        if body is None or o.reacquire_blind_every is None:
+            return True
+        pointed = all(self.body.hand_region(frame, body, side) is not None
+                      for side in (Side.LEFT, Side.RIGHT) if side not in live)
+        if pointed and self._frames - self._last_blind < o.reacquire_blind_every:
+            return False
+        self._last_blind = self._frames
+        return True
 
     def _sided(self, detections: list[HandDetection],
                body: BodyPose | None) -> list[HandDetection]:

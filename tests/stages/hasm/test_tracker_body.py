@@ -126,3 +126,41 @@ def test_a_hand_lost_at_the_frame_edge_is_not_coasted():
         tracker.update(BLANK_FRAME, Hands())
         tracker.update(BLANK_FRAME, Hands(left=scripted_pose(Side.LEFT, joints)))
         assert (tracker.update(BLANK_FRAME, Hands()).left is not None) is kept
+
+
+class CountingReacquirer:
+    """Stands in for the palm re-acquirer: counts its blind searches and finds nothing."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def find(self, frame, known):
+        self.calls += 1
+        return []
+
+
+def _blind_searches(body_hands, body, frames=8):
+    """Blind searches over ``frames`` frames after the left hand is lost next to the right."""
+    a, b = hand_box_joints(100, 120), hand_box_joints(135, 120)
+    reacquirer = CountingReacquirer()
+    options = TrackerOptions(reacquire_every=1, reacquire_blind_every=4, coast_frames=20,
+                             flow=None)
+    script = [[scripted_detection(Side.RIGHT, a), scripted_detection(Side.LEFT, b)]]
+    tracker = HandPriorTracker(ScriptedDetector(script), options, reacquirer,
+                               body=None if body is None else body_hands(body))
+    tracker.update(BLANK_FRAME, Hands())
+    for _ in range(frames):
+        tracker.update(BLANK_FRAME, Hands(right=scripted_pose(Side.RIGHT, a)))
+    return reacquirer.calls
+
+
+def test_a_hidden_hand_is_looked_for_at_its_wrist_and_blindly_only_now_and_then(body_hands):
+    a = hand_box_joints(100, 120)
+    # the left arm's wrist is seen, at the right hand: the hidden hand is looked for there (the
+    # body's proposals), the whole frame only every 4th frame of the loss
+    at_wrist = body_with_wrists(a[0], a[0] + (25.0, -10.0))
+    assert _blind_searches(body_hands, at_wrist) == 2
+    # no body, or the left arm's wrist not seen: the blind search runs on every frame
+    assert _blind_searches(body_hands, None) == 8
+    unseen = body_with_wrists(a[0], a[0] + (25.0, -10.0), visibility=(1.0, 0.2))
+    assert _blind_searches(body_hands, unseen) == 8
