@@ -147,7 +147,7 @@ def build_hasm(config: PipelineConfig) -> Hasm:
                                 ReacquireOptions(input_mirrored=config.mirrored))
     if config.input_kind.tracks:
         tracker_options = TrackerOptions(reacquire_every=t.reacquire_every,
-                                         reacquire_blind_every=t.reacquire_blind_every,
+                                         reacquire_at_wrists=t.reacquire_at_wrists,
                                          coast_frames=t.coast_frames, flow=t.flow,
                                          refresh_live=not tracking_mode,
                                          match_dist=TRACKING_MATCH_DIST if tracking_mode

@@ -126,10 +126,11 @@ class TrackerConfig:
 
     Attributes:
         reacquire_every: with a hand missing, the palm re-acquirer runs at most every N frames.
-        reacquire_blind_every: while a body is in view and every missing hand's arm has its
-            wrist in view, the re-acquirer looks for that hand only around its wrist, and over
-            the whole frame only every N frames (None = always the whole frame;
-            :class:`~hdr_live.stages.hasm.tracker.TrackerOptions`).
+        reacquire_at_wrists: while a body is in view and every missing hand's arm has its
+            wrist in view, the re-acquirer searches the whole frame only on the loss's first
+            frame; after it the hand is looked for around its wrist (the body's proposals), and
+            the detector's budget does not count it as lost
+            (:class:`~hdr_live.stages.hasm.tracker.TrackerOptions`).
         coast_frames: frames a lost slow hand keeps its last joints as prior.
         flow: optical flow of the previous joints into the current frame (None = off).
         budget: when the full-frame detector runs (tracking mode,
@@ -140,7 +141,7 @@ class TrackerConfig:
     """
 
     reacquire_every: int = 3
-    reacquire_blind_every: int | None = 30
+    reacquire_at_wrists: bool = True
     coast_frames: int = 10
     flow: JointFlowOptions | None = JointFlowOptions()
     budget: BudgetOptions | None = BudgetOptions()

@@ -7,7 +7,10 @@ runs only on a budget:
 
 - on the first frames of a sequence (:data:`WARMUP_FRAMES`);
 - when fewer than two hands were posed with a presence of at least ``min_track_score`` (a hand
-  is lost, or was never found);
+  is lost, or was never found), not counting as lost a hand that the tracker looks for around
+  the wrist a body points at (:attr:`hdr_live.stages.hasm.tracker.HandPriorTracker.
+  searched_at_wrists`: the body's proposals search there, and a full-frame pass would only
+  find it there too);
 - when a posed hand's presence fell below ``detect_below_presence`` (it may be drifting);
 - on a schedule: at least every ``detect_every`` frames (a check that the tracks are still on
   the hands and on the right sides).
@@ -24,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+from hdr_live.joints import Side
 from hdr_live.types import HandPose, Hands
 
 #: The detector runs on every one of a sequence's first frames, until poses can be judged.
@@ -82,11 +86,15 @@ class DetectBudget:
             self._last_run = -(10**9)
             self._cond.notify_all()
 
-    def observe(self, previous: Hands[HandPose]) -> None:
+    def observe(self, previous: Hands[HandPose],
+                searched_at_wrists: frozenset[Side] = frozenset()) -> None:
         """The poses of the sequence's next frame (called at the start of each ``finish`` with
-        the previous frame's poses; the first call's are the empty poses before frame 0)."""
-        tracked = [p.score for _, p in previous.items() if p.score >= self.options.min_track_score]
-        seen = _Seen(len(tracked), min(tracked, default=1.0))
+        the previous frame's poses; the first call's are the empty poses before frame 0), and
+        the sides the tracker looked for around their arms' wrists on that frame."""
+        posed = {side: p.score for side, p in previous.items()
+                 if p.score >= self.options.min_track_score}
+        tracked = len(set(posed) | set(searched_at_wrists))
+        seen = _Seen(tracked, min(posed.values(), default=1.0))
         with self._cond:
             self._observed[self._n_observed] = seen
             self._n_observed += 1

@@ -247,7 +247,7 @@ class LearnedHasm:
         A frame whose detector did not run adds no detection: the tracks continue from
         ``previous`` moved by the flow."""
         if self.budget is not None:
-            self.budget.observe(previous)
+            self.budget.observe(previous, self.tracker.searched_at_wrists)
         return self._segment(frame, self.tracker.update(frame, previous,
                                                         list(detected.detections)))
 

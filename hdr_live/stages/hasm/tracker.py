@@ -46,12 +46,11 @@ class TrackerOptions:
         flip_after: consecutive opposite-label detections needed to change a track's side.
         reacquire_every: with fewer than two hands after detection, try the low-threshold palm
             re-acquirer (if given) at most every N frames (1 = every frame, e.g. for stills).
-        reacquire_blind_every: while a body is in view and the arm of every side without a
+        reacquire_at_wrists: while a body is in view and the arm of every side without a
             live hand has its hand region in the frame, the missing hands are looked for
             around their wrists (the body's proposals, :meth:`~hdr_live.stages.hasm.from_body.
             BodyHands.propose`), and the palm re-acquirer's blind search of the whole frame runs
-            only on the loss's first frame and every N frames after it; None = whenever
-            ``reacquire_every`` allows.
+            only on the loss's first frame (off: whenever ``reacquire_every`` allows).
         coast_frames: a track whose hand the pipeline lost (no pose, or presence below
             ``min_track_score``) keeps giving its last joints as the prior for up to this many
             frames, so HASM can still predict the amodal mask of a hand that went behind the
@@ -90,7 +89,7 @@ class TrackerOptions:
     duplicate_dist: float = 0.35
     flip_after: int = 15
     reacquire_every: int = 3
-    reacquire_blind_every: int | None = None
+    reacquire_at_wrists: bool = False
     coast_frames: int = 10
     occluded_coast_frames: int = 60
     contact_dist: float = 0.5
@@ -140,7 +139,8 @@ class HandPriorTracker:
         self._tracks: dict[Side, _Track] = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
-        self._last_blind = -(10**9)
+        self._blind_searched = False
+        self._searched_at_wrists: frozenset[Side] = frozenset()
         self._flow = None if options.flow is None else JointFlow(options.flow)
         self._arm_votes = 0
 
@@ -172,7 +172,8 @@ class HandPriorTracker:
         self._tracks = {}
         self._frames = 0
         self._last_reacquire = -(10**9)
-        self._last_blind = -(10**9)
+        self._blind_searched = False
+        self._searched_at_wrists: frozenset[Side] = frozenset()
         if self._flow is not None:
             self._flow.reset()
 
@@ -203,9 +204,8 @@ class HandPriorTracker:
         if body is not None:
             self._from_body(frame, body)
         live = {side: t for side, t in self._tracks.items() if not t.missed}
-        if len(live) == 2 and self.options.reacquire_blind_every is not None:
-            # the blind search runs on a loss's first frame, then every N frames
-            self._last_blind = self._frames + 1 - self.options.reacquire_blind_every
+        if len(live) == 2:
+            self._blind_searched = False  # the next loss gets one blind search
         if (len(live) < 2 and self.reacquirer is not None
                 and self._frames - self._last_reacquire >= self.options.reacquire_every
                 and self._blind_search_due(frame, live)):
@@ -213,6 +213,7 @@ class HandPriorTracker:
             known = Hands(**{side.value: t.geometry.joints_px for side, t in live.items()})
             self._absorb(self.reacquirer.find(frame, known))
             self._drop_duplicates()
+        self._searched_at_wrists = frozenset(self._pointed_missing(frame))
         self._frames += 1
         for track in self._tracks.values():
             track.age += 1
@@ -221,21 +222,35 @@ class HandPriorTracker:
             right=self._tracks[Side.RIGHT].geometry if Side.RIGHT in self._tracks else None,
         )
 
-    def _blind_search_due(self, frame: Frame, live: dict[Side, _Track]) -> bool:
-        """Whether the palm re-acquirer may search the whole frame now. While this frame's body
-        points at every missing hand (its arm's hand region lies in the frame,
-        :meth:`~hdr_live.stages.hasm.from_body.BodyHands.hand_region`) the body's proposals
-        look for it around its wrist, and the blind search runs only on the loss's first frame
-        and every ``reacquire_blind_every`` frames after it."""
-        o = self.options
+    @property
+    def searched_at_wrists(self) -> frozenset[Side]:
+        """The sides without a live hand after the last :meth:`update` whose arm's wrist the
+        body points at (``reacquire_at_wrists`` on): they are looked for there, by the body's
+        proposals, so a full-frame detection need not look for them
+        (:mod:`hdr_live.stages.hasm.budget`)."""
+        return self._searched_at_wrists
+
+    def _pointed_missing(self, frame: Frame) -> list[Side]:
+        """The sides without a live track whose hand region this frame's body puts in view
+        (none without a body, or with ``reacquire_at_wrists`` off)."""
         body = self.last_body
-        if body is None or o.reacquire_blind_every is None:
+        if body is None or not self.options.reacquire_at_wrists:
+            return []
+        return [side for side in (Side.LEFT, Side.RIGHT)
+                if (side not in self._tracks or self._tracks[side].missed)
+                and self.body.hand_region(frame, body, side) is not None]
+
+    def _blind_search_due(self, frame: Frame, live: dict[Side, _Track]) -> bool:
+        """Whether the palm re-acquirer may search the whole frame now: not when it did since
+        the loss began and this frame's body points at every missing hand (its arm's hand
+        region lies in the frame, :meth:`~hdr_live.stages.hasm.from_body.BodyHands.
+        hand_region`): the body's proposals look for it around its wrist."""
+        if not self.options.reacquire_at_wrists:
             return True
-        pointed = all(self.body.hand_region(frame, body, side) is not None
-                      for side in (Side.LEFT, Side.RIGHT) if side not in live)
-        if pointed and self._frames - self._last_blind < o.reacquire_blind_every:
+        pointed = len(self._pointed_missing(frame)) + len(live) == 2
+        if pointed and self._blind_searched:
             return False
-        self._last_blind = self._frames
+        self._blind_searched = True
         return True
 
     def _sided(self, detections: list[HandDetection],

@@ -41,6 +41,22 @@ def test_a_lost_or_weak_hand_asks_for_the_detector_two_frames_later():
     assert [k for k, r in enumerate(ran) if r] == [0, 1, 10, 11, 12, 13]
 
 
+def test_a_hand_looked_for_at_its_wrist_does_not_count_as_lost():
+    poses = [_both()] * 4 + [Hands(right=_both().right)] * 6
+    budget, ran, previous = DetectBudget(BudgetOptions(detect_every=100)), [], Hands()
+    for pose in poses:
+        ran.append(budget.decide())
+        # the tracker looks for the lost left hand at its wrist (and says the right one too:
+        # a hand both posed and looked for counts once)
+        lost = previous.right is not None and previous.left is None
+        budget.observe(previous, frozenset({Side.LEFT, Side.RIGHT}) if lost else frozenset())
+        previous = pose
+    assert [k for k, r in enumerate(ran) if r] == [0, 1]
+    # without that, the lost hand asks for the detector from two frames later
+    assert [k for k, r in enumerate(_run(DetectBudget(BudgetOptions(detect_every=100)), poses))
+            if r] == [0, 1, 6, 7, 8, 9]
+
+
 def test_reset_starts_a_new_sequence():
     budget = DetectBudget(BudgetOptions(detect_every=100))
     _run(budget, [_both()] * 6)

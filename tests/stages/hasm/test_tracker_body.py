@@ -143,24 +143,29 @@ def _blind_searches(body_hands, body, frames=8):
     """Blind searches over ``frames`` frames after the left hand is lost next to the right."""
     a, b = hand_box_joints(100, 120), hand_box_joints(135, 120)
     reacquirer = CountingReacquirer()
-    options = TrackerOptions(reacquire_every=1, reacquire_blind_every=4, coast_frames=20,
+    options = TrackerOptions(reacquire_every=1, reacquire_at_wrists=True, coast_frames=20,
                              flow=None)
     script = [[scripted_detection(Side.RIGHT, a), scripted_detection(Side.LEFT, b)]]
     tracker = HandPriorTracker(ScriptedDetector(script), options, reacquirer,
                                body=None if body is None else body_hands(body))
     tracker.update(BLANK_FRAME, Hands())
+    searched = []
     for _ in range(frames):
         tracker.update(BLANK_FRAME, Hands(right=scripted_pose(Side.RIGHT, a)))
-    return reacquirer.calls
+        searched.append(tracker.searched_at_wrists)
+    return reacquirer.calls, searched
 
 
-def test_a_hidden_hand_is_looked_for_at_its_wrist_and_blindly_only_now_and_then(body_hands):
+def test_a_hidden_hand_is_looked_for_at_its_wrist_not_by_blind_searches(body_hands):
     a = hand_box_joints(100, 120)
-    # the left arm's wrist is seen, at the right hand: the hidden hand is looked for there (the
-    # body's proposals), the whole frame only every 4th frame of the loss
+    # the left arm's wrist is seen, at the right hand: after one blind search on the loss's
+    # first frame the hidden hand is looked for there (the body's proposals), and the
+    # detector's budget is told so
     at_wrist = body_with_wrists(a[0], a[0] + (25.0, -10.0))
-    assert _blind_searches(body_hands, at_wrist) == 2
+    calls, searched = _blind_searches(body_hands, at_wrist)
+    assert calls == 1
+    assert searched == [frozenset({Side.LEFT})] * 8
     # no body, or the left arm's wrist not seen: the blind search runs on every frame
-    assert _blind_searches(body_hands, None) == 8
+    assert _blind_searches(body_hands, None) == (8, [frozenset()] * 8)
     unseen = body_with_wrists(a[0], a[0] + (25.0, -10.0), visibility=(1.0, 0.2))
-    assert _blind_searches(body_hands, unseen) == 8
+    assert _blind_searches(body_hands, unseen) == (8, [frozenset()] * 8)
