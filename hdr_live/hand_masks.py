@@ -133,6 +133,40 @@ class HandMasks:
         out._present = (bool(present[0]), bool(present[1]))
         return out
 
+    def kept_within(self, boxes: tuple[Box | None, Box | None]) -> HandMasks:
+        """These masks with each hand's two planes kept only inside its box.
+
+        Args:
+            boxes: (right, left) boxes in frame pixels (inclusive pixel bounds, as
+                :class:`~hdr_live.geometry.Box`); None empties that hand's masks.
+
+        Returns:
+            New masks of the same kind (scored or binary); the others' arrays are not changed.
+        """
+        if self._frame is not None:
+            planes = [m.copy() for m in self._frame]
+            for k, box in enumerate(boxes):
+                for plane in planes[2 * k:2 * k + 2]:
+                    keep = np.zeros_like(plane)
+                    if box is not None:
+                        ys, xs = slice(int(box.y0), int(box.y1) + 1), slice(int(box.x0), int(box.x1) + 1)
+                        keep[ys, xs] = plane[ys, xs]
+                    plane[...] = keep
+            return HandMasks(*planes)
+        scores = self._scores_hwc.copy()
+        h, w = scores.shape[:2]
+        for k, box in enumerate(boxes):
+            if box is None:
+                scores[..., 2 * k:2 * k + 2] = 0.0
+                continue
+            inside = _in_rect(self._grid_to_frame, w, h, (box.x0 - 0.5, box.y0 - 0.5),
+                              (box.x1 + 0.5, box.y1 + 0.5))
+            scores[~inside, 2 * k:2 * k + 2] = 0.0
+        present = (self._present[0] and boxes[0] is not None,
+                   self._present[1] and boxes[1] is not None)
+        return HandMasks.from_scores(np.moveaxis(scores, -1, 0), self._grid_to_frame,
+                                     self.height, self.width, self._threshold, present)
+
     @staticmethod
     def empty(height: int, width: int) -> HandMasks:
         """Four all-false masks of a (height, width) frame (nothing frame-sized is made)."""

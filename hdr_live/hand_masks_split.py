@@ -41,6 +41,10 @@ class SplitHandMasks(HandMasks):
         return SplitHandMasks(self._right.with_present((present[0], False)),
                               self._left.with_present((False, present[1])))
 
+    def kept_within(self, boxes: tuple[Box | None, Box | None]) -> HandMasks:
+        return SplitHandMasks(self._right.kept_within((boxes[0], None)),
+                              self._left.kept_within((None, boxes[1])))
+
     @functools.cached_property
     def _frame_masks(self) -> tuple[np.ndarray, ...]:
         r, left = self._right._frame_masks, self._left._frame_masks

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from hdr_live.config import ShpeConfig
+from hdr_live.geometry import Box
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.hasm.interface import Hasm, HasmDetections, TwoPhaseHasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands
@@ -129,6 +130,38 @@ def joint_visibility(joints_px: np.ndarray, visible_mask: np.ndarray) -> np.ndar
     out = np.zeros(len(xy), dtype=bool)
     out[inside] = visible_mask[xy[inside, 1], xy[inside, 0]]
     return out
+
+
+#: A hand's masks are kept within its joints' box grown by this many hand sizes on every side.
+MASK_MARGIN_HAND_SCALES = 0.5
+
+
+def posed_masks(masks: HandMasks, poses: Hands[HandPose]) -> HandMasks:
+    """The masks a result shows: only a hand with a pose (seen or inferred) keeps its masks,
+    and only inside its joints' box grown by :data:`MASK_MARGIN_HAND_SCALES` hand sizes (wrist
+    to middle MCP) and clipped to the frame; HASM's region for a hand SHPE did not confirm, or
+    its mask spilling over the scene far from the skeleton, is a phantom, not a hand.
+
+    Args:
+        masks: HASM's four masks of the frame.
+        poses: the frame's poses (joints in frame pixels).
+
+    Returns:
+        The masks kept (:meth:`~hdr_live.hand_masks.HandMasks.kept_within`).
+    """
+    def box(side: Side) -> Box | None:
+        pose = poses.get(side)
+        if pose is None or not np.isfinite(pose.joints_px).all():
+            return None
+        margin = MASK_MARGIN_HAND_SCALES * max(hand_scale_px(pose.joints_px), 1.0)
+        lo = np.maximum(np.floor(pose.joints_px.min(axis=0) - margin), 0)
+        hi = np.minimum(np.ceil(pose.joints_px.max(axis=0) + margin),
+                        (masks.width - 1, masks.height - 1))
+        if np.any(hi < lo):
+            return None
+        return Box(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+    return masks.kept_within((box(Side.RIGHT), box(Side.LEFT)))
 
 
 #: A hidden hand is not anchored at its arm's wrist when that wrist lies within this many hand
@@ -245,6 +278,7 @@ class HdrPipeline:
         if self._threed is not None:
             anchors = Hands.of(lambda side: hidden_wrist_anchor(side, poses, hasm_out))
             poses = self._threed.fit(frame, masks, poses, anchors)
+        masks = posed_masks(masks, poses)
         fit_ms = 1e3 * (time.perf_counter() - t2)
         # with the two hands at once a stage's time is the slower hand's, else their sum
         total = sum if self._helper is None else (lambda v: max(v, default=0.0))

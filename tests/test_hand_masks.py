@@ -132,3 +132,49 @@ def test_drawing_evaluates_the_masks_inside_the_hand_boxes_only():
     # tinted pixels (beyond the box lines and text) lie on an amodal mask
     inside = raster.right_amodal | raster.left_amodal
     assert tinted[inside].mean() > 0.95
+
+
+@pytest.mark.parametrize("scored", [True, False])
+def test_kept_within_keeps_each_hand_inside_its_box_only(scored):
+    h, w = 400, 600
+    scored_masks = HandMasks.from_scores(_scores(3), GRID_TO_FRAME, h, w, 0.5)
+    masks = scored_masks if scored else HandMasks(*(m.copy() for m in (
+        scored_masks.right_amodal, scored_masks.right_visible, scored_masks.left_amodal,
+        scored_masks.left_visible)))
+    from hdr_live.geometry import Box
+
+    box = Box(150.0, 40.0, 420.0, 300.0)
+    kept = masks.kept_within((box, None))
+    # a scored mask is cut on its grid (5 frame pixels a grid pixel): exact one grid pixel in
+    t = 5 if scored else 0
+    inside = np.zeros((h, w), bool)
+    inside[40 - t:301 + t, 150 - t:421 + t] = True
+    core = np.zeros((h, w), bool)
+    core[40 + t:301 - t, 150 + t:421 - t] = True
+    got, given = kept.right_amodal, masks.right_amodal
+    assert not (got & ~inside).any() and not (got & ~given).any()
+    np.testing.assert_array_equal(got & core, given & core)
+    # visible ⊆ amodal still; with the left hand gone, pixels both called visible are the right's
+    assert not (kept.right_visible & ~kept.right_amodal).any()
+    assert not (kept.right_visible & ~inside).any()
+    assert not (masks.right_visible & core & ~kept.right_visible).any()
+    assert not (kept.right_visible & ~(masks.right_visible | masks.left_visible)).any()
+    assert masks.right_amodal[~inside].any()  # there was something to cut
+    assert not kept.left_amodal.any() and not kept.left_visible.any()
+    assert kept.amodal_box(Side.LEFT) is None
+    # the given masks are unchanged
+    assert masks.left_amodal.any()
+
+
+def test_kept_within_of_masks_from_two_regions():
+    from hdr_live.geometry import Box
+    from hdr_live.hand_masks_split import SplitHandMasks
+
+    h, w = 400, 600
+    right = HandMasks.from_scores(_scores(4), GRID_TO_FRAME, h, w, 0.5)
+    left = HandMasks.from_scores(_scores(5), GRID_TO_FRAME, h, w, 0.5)
+    split = SplitHandMasks(right, left)
+    kept = split.kept_within((None, Box(150.0, 40.0, 420.0, 300.0)))
+    assert not kept.right_amodal.any() and kept.amodal_box(Side.RIGHT) is None
+    assert kept.left_amodal.any() and not kept.left_amodal[:, :145].any()
+    assert not (kept.left_amodal & ~split.left_amodal).any()

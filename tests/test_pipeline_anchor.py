@@ -38,3 +38,26 @@ def test_no_anchor_for_a_posed_hand_without_a_body_or_on_the_other_hand():
     assert hidden_wrist_anchor(Side.LEFT, only_right, _hasm()) is None
     on_the_right_hand = _hasm(left_wrist=(502, 260))  # among the right hand's joints
     assert hidden_wrist_anchor(Side.LEFT, only_right, on_the_right_hand) is None
+
+
+def test_a_mask_is_shown_only_for_a_posed_hand_and_near_its_skeleton():
+    """A HASM mask spilling over the scene (the egocentric worktop of the issue) is cut to the
+    posed hand's joints' box (grown by half a hand size), and the mask of a hand with no pose
+    (SHPE did not confirm it) is refused."""
+    from hdr_live.hand_masks import HandMasks
+    from hdr_live.pipeline import MASK_MARGIN_HAND_SCALES, posed_masks
+    from hdr_live.joints import hand_scale_px
+    from support import hand_box_joints, scripted_pose
+
+    h, w = 240, 400
+    everywhere = np.ones((h, w), bool)
+    masks = HandMasks(everywhere, everywhere, everywhere.copy(), everywhere.copy())
+    right = hand_box_joints(100, 120)
+    shown = posed_masks(masks, Hands(right=scripted_pose(Side.RIGHT, right)))
+    assert not shown.left_amodal.any()
+    box = shown.amodal_box(Side.RIGHT)
+    margin = MASK_MARGIN_HAND_SCALES * hand_scale_px(right)
+    lo, hi = right.min(axis=0) - margin, right.max(axis=0) + margin
+    assert abs(box.x0 - max(np.floor(lo[0]), 0)) <= 1 and abs(box.x1 - np.ceil(hi[0])) <= 1
+    assert abs(box.y0 - max(np.floor(lo[1]), 0)) <= 1 and abs(box.y1 - np.ceil(hi[1])) <= 1
+    assert shown.right_amodal.sum() < 0.25 * everywhere.sum()
