@@ -164,6 +164,35 @@ def posed_masks(masks: HandMasks, poses: Hands[HandPose]) -> HandMasks:
     return masks.kept_within((box(Side.RIGHT), box(Side.LEFT)))
 
 
+#: Two poses whose mean joint distance is below this many hand sizes lie on the same pixels.
+SEEN_TWICE_HAND_SCALES = 0.6
+#: A crop, turned to look like a right hand, whose SHPE right-hand score is below this shows the
+#: other side's hand.
+OTHER_SIDE_SCORE = 0.2
+
+
+def seen_twice(poses: Hands[HandPose], other_side: Hands[bool]) -> Side | None:
+    """The side whose pose is the other hand posed a second time, or None: when the two poses
+    lie on the same pixels (mean joint distance under :data:`SEEN_TWICE_HAND_SCALES` hand sizes,
+    wrist to middle MCP, of the larger) and the landmark network says exactly one of them shows
+    the other side's hand (its crop, mirrored for a left hand as HDR's crops are, scored below
+    :data:`OTHER_SIDE_SCORE` as a right hand), that one. Clasped or praying hands are two
+    hands of opposite looks and stay.
+
+    Args:
+        poses: the frame's poses (joints in frame pixels).
+        other_side: per side, whether its crop shows the other side's hand.
+    """
+    right, left = poses.right, poses.left
+    if right is None or left is None or bool(other_side.right) == bool(other_side.left):
+        return None
+    scale = max(hand_scale_px(right.joints_px), hand_scale_px(left.joints_px), 1.0)
+    if float(np.linalg.norm(right.joints_px - left.joints_px, axis=1).mean()) \
+            >= SEEN_TWICE_HAND_SCALES * scale:
+        return None
+    return Side.RIGHT if other_side.right else Side.LEFT
+
+
 #: A hidden hand is not anchored at its arm's wrist when that wrist lies within this many hand
 #: sizes of the other, seen hand's joints (the body model then confuses the two wrists).
 ANCHOR_CLEARANCE_HAND_SCALES = 0.5
@@ -193,6 +222,7 @@ class _HandDone:
 
     crop: HandCrop | None
     pose: HandPose | None
+    other_side: bool  # SHPE says the crop shows the other side's hand
     hdrm_ms: float
     shpe_ms: float
     lift_ms: float
@@ -272,12 +302,17 @@ class HdrPipeline:
         t1 = time.perf_counter()
         # per hand, HDRM then SHPE in one task, so the two hands meet only once
         done = self._per_hand(lambda side, shpe: self._hand(frame, hasm_out, side, shpe))
-        self._previous = poses = done.map(lambda _, d: d.pose)
+        poses = done.map(lambda _, d: d.pose)
+        twice = seen_twice(poses, done.map(lambda _, d: d.other_side))
+        if twice is not None:
+            poses = poses.with_side(twice, None)
+        self._previous = poses
         crops = done.map(lambda _, d: d.crop)
         t2 = time.perf_counter()
         if self._threed is not None:
             anchors = Hands.of(lambda side: hidden_wrist_anchor(side, poses, hasm_out))
-            poses = self._threed.fit(frame, masks, poses, anchors)
+            gone = frozenset() if twice is None else frozenset({twice})
+            poses = self._threed.fit(frame, masks, poses, anchors, gone)
         masks = posed_masks(masks, poses)
         fit_ms = 1e3 * (time.perf_counter() - t2)
         # with the two hands at once a stage's time is the slower hand's, else their sum
@@ -297,12 +332,12 @@ class HdrPipeline:
         t1 = time.perf_counter()
         min_score = (self.shpe_config.min_coasting_score if side in hasm_out.coasting
                      else self.shpe_config.min_pose_score)
-        pose = self._estimate(side, crop, hasm_out.prior_joints_px.get(side), hasm_out.masks,
-                              shpe, min_score)
+        pose, other_side = self._estimate(side, crop, hasm_out.prior_joints_px.get(side),
+                                          hasm_out.masks, shpe, min_score)
         t2 = time.perf_counter()
         if pose is not None and crop is not None and self._threed is not None:
             pose = self._threed.lift(frame, crop, pose)
-        return _HandDone(crop, pose, 1e3 * (t1 - t0), 1e3 * (t2 - t1),
+        return _HandDone(crop, pose, other_side, 1e3 * (t1 - t0), 1e3 * (t2 - t1),
                          1e3 * (time.perf_counter() - t2))
 
     def _per_hand(
@@ -332,16 +367,19 @@ class HdrPipeline:
         masks: HandMasks,
         shpe: Shpe,
         min_score: float,
-    ) -> HandPose | None:
+    ) -> tuple[HandPose | None, bool]:
+        """The hand's pose (None below ``min_score``) and whether SHPE says its crop shows the
+        other side's hand (:data:`OTHER_SIDE_SCORE`)."""
         if crop is None:
-            return None
+            return None, False
         prior_crop = None if prior_px is None else frame_to_crop_points(crop, prior_px)
         est = shpe.estimate(crop, prior_crop)
         if est.presence < min_score:
-            return None
+            return None, False
         joints_px, rel_m = est.to_frame(crop)
         visible = masks.visible_at(side, joints_px)
-        return HandPose(side, joints_px, rel_m, visible, est.presence)
+        return (HandPose(side, joints_px, rel_m, visible, est.presence),
+                est.right_score < OTHER_SIDE_SCORE)
 
     def reset(self) -> None:
         self._previous = Hands()

@@ -277,3 +277,26 @@ def test_inferred_hands_are_outputs_not_hasm_priors():
     # the prior of frame k is frame k-1's seen poses: the left hand leaves it after frame 2
     assert priors_seen[1:4] == [{Side.LEFT, Side.RIGHT}] * 3
     assert priors_seen[4:] == [{Side.RIGHT}] * 2
+
+
+def test_the_thumb_posed_a_second_time_as_the_other_hand_is_dropped():
+    """A real clip of one hand (a thumbs-up coming toward the camera): at frame 97 the left
+    track's crop lies on the right hand, and SHPE posed it as a left hand too (the crop,
+    mirrored, scores 0.04 as a right hand). Only the right hand is posed there now."""
+    from hdr_live.build import build_pipeline
+    from hdr_live.io.sources import open_source
+    from support import need_dev_real
+
+    clip = need_dev_real("clip_mpsamples_thumbs_up_approach_1280x720_8s.mp4")
+    pipe = build_pipeline(PipelineConfig())
+    try:
+        with open_source(str(clip)) as source:
+            for frame in source:
+                result = pipe.process(frame)
+                if frame.index == 97:
+                    break
+    finally:
+        pipe.close()
+    assert result.poses.right is not None and not result.poses.right.inferred
+    left = result.poses.left
+    assert left is None or left.inferred

@@ -61,3 +61,23 @@ def test_a_mask_is_shown_only_for_a_posed_hand_and_near_its_skeleton():
     assert abs(box.x0 - max(np.floor(lo[0]), 0)) <= 1 and abs(box.x1 - np.ceil(hi[0])) <= 1
     assert abs(box.y0 - max(np.floor(lo[1]), 0)) <= 1 and abs(box.y1 - np.ceil(hi[1])) <= 1
     assert shown.right_amodal.sum() < 0.25 * everywhere.sum()
+
+
+def test_a_hand_posed_twice_is_found_only_when_the_network_calls_it_the_other_side():
+    from hdr_live.joints import hand_scale_px
+    from hdr_live.pipeline import SEEN_TWICE_HAND_SCALES, seen_twice
+    from support import hand_box_joints, scripted_pose
+
+    right = hand_box_joints(100, 120)
+    scale = hand_scale_px(right)
+    near = right + [0.3 * scale, 0.0]  # the same hand, a little shifted
+    poses = Hands(right=scripted_pose(Side.RIGHT, right), left=scripted_pose(Side.LEFT, near))
+    assert seen_twice(poses, Hands(right=False, left=True)) is Side.LEFT
+    assert seen_twice(poses, Hands(right=True, left=False)) is Side.RIGHT
+    # both look like their own side, or both like the other: two hands (clasped, praying)
+    for looks in ((False, False), (True, True)):
+        assert seen_twice(poses, Hands(right=looks[0], left=looks[1])) is None
+    # apart by more than SEEN_TWICE_HAND_SCALES: two hands whatever the network says
+    apart = Hands(right=scripted_pose(Side.RIGHT, right),
+                  left=scripted_pose(Side.LEFT, right + [1.2 * SEEN_TWICE_HAND_SCALES * scale, 0]))
+    assert seen_twice(apart, Hands(right=False, left=True)) is None

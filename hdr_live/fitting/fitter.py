@@ -87,6 +87,10 @@ class HandFitter:
         self._tracks = {}
         self._shapes = {}
 
+    def forget(self, side: Side) -> None:
+        """End ``side``'s track (the hand was not there: nothing to infer); its shape stays."""
+        self._tracks.pop(side, None)
+
     def fit(self, evidence: Hands[FitEvidence], intrinsics: Intrinsics, t_s: float) -> Hands[HandFit]:
         """Fit the hands of one frame.
 

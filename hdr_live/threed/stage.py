@@ -116,7 +116,8 @@ class ThreeD:
         return dataclasses.replace(pose, lifted_rel_m=joints_cam - joints_cam[0])
 
     def fit(self, frame: Frame, masks: HandMasks, poses: Hands[HandPose],
-            wrist_anchors_px: Hands[np.ndarray] = Hands()) -> Hands[HandPose]:
+            wrist_anchors_px: Hands[np.ndarray] = Hands(),
+            gone: frozenset[Side] = frozenset()) -> Hands[HandPose]:
         """The poses with ``joints_cam_m`` from one fit of both hands, plus inferred hidden
         hands (see the module docstring); unchanged without a fitter.
 
@@ -124,11 +125,17 @@ class ThreeD:
             frame, masks, poses: the frame, HASM's masks and SHPE's poses.
             wrist_anchors_px: per hidden side, (2,) float64 frame pixels where the body puts its
                 wrist (the end of its arm); the inferred hand is pulled there.
+            gone: sides known not to be in view (a pose dropped as the other hand seen twice):
+                their tracks end and no hand is inferred for them until they are posed again.
         """
         if self._fitter is None:
             return poses
         if not self._tracks:
             self._fitter.reset()
+        for side in gone:
+            self._fitter.forget(side)
+            self._last_score.pop(side, None)
+            self._last_px.pop(side, None)
         for side, pose in poses.items():
             self._last_score[side] = pose.score
 

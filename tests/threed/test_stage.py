@@ -180,3 +180,28 @@ def test_a_hand_hidden_by_the_other_is_placed_just_behind_it():
     right_depth = np.median(out.right.joints_cam_m[:, 2])
     assert 0.0 < left.joints_cam_m[0, 2] - right_depth < 0.08
     assert left.joints_cam_m[0, 2] < right_p.trans_m[2] + 0.15  # not where it was
+
+
+def test_a_hand_known_to_be_gone_is_not_inferred():
+    """A pose dropped as the other hand seen twice (``gone``): no inferred hand takes its place,
+    on that frame or after, until the side is posed again."""
+    rng = np.random.default_rng(5)
+    rights, lefts = _apart(rng, 16)
+    stage, masks = _stage(), HandMasks.empty(H, W)
+    for k in range(8):
+        stage.fit(_frame(k), masks, Hands(left=_pose(Side.LEFT, lefts[k], rng)[0],
+                                          right=_pose(Side.RIGHT, rights[k], rng)[0]))
+    left = lambda k: _pose(Side.LEFT, lefts[k], rng)[0]  # noqa: E731
+    out = stage.fit(_frame(8), masks, Hands(left=left(8)), gone=frozenset({Side.RIGHT}))
+    assert out.right is None and out.left is not None
+    for k in range(9, 12):
+        assert stage.fit(_frame(k), masks, Hands(left=left(k))).right is None
+    back = stage.fit(_frame(12), masks, Hands(left=left(12),
+                                              right=_pose(Side.RIGHT, rights[12], rng)[0]))
+    assert back.right is not None and not back.right.inferred
+    # without ``gone`` the same loss is inferred
+    stage.reset()
+    for k in range(8):
+        stage.fit(_frame(k), masks, Hands(left=_pose(Side.LEFT, lefts[k], rng)[0],
+                                          right=_pose(Side.RIGHT, rights[k], rng)[0]))
+    assert stage.fit(_frame(8), masks, Hands(left=left(8))).right.inferred
