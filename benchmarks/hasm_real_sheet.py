@@ -75,8 +75,8 @@ def _crop_tiles(frame: Frame, masks, hdrms: list[Hdrm], size: int = 128) -> list
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--weights", type=Path, default=Path("weights/hasm_mitb0.safetensors"))
-    p.add_argument("--hdrm-weights", type=Path, default=Path("weights/hdrm_hdrnet.safetensors"))
+    p.add_argument("--weights", type=Path, default=Path("hdr_live/weights/hasm_mitb0.safetensors"))
+    p.add_argument("--hdrm-weights", type=Path, default=Path("hdr_live/weights/hdrm_hdrnet.safetensors"))
     p.add_argument("--out", type=Path, default=Path("docs/hasm_real_contact_sheet.png"))
     args = p.parse_args()
     stills = PipelineConfig(input_kind=InputKind.IMAGES, hasm=HasmConfig(weights=args.weights))

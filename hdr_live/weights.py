@@ -1,6 +1,6 @@
 """Bundled weight files: metadata beside each file, sha256 check, strict loading.
 
-A weight file ``weights/NAME.safetensors`` has ``weights/NAME.json`` beside it::
+A weight file ``hdr_live/weights/NAME.safetensors`` has ``hdr_live/weights/NAME.json`` beside it::
 
     {"model": "<model kind>", "spec": {...model/preprocessing spec...},
      "sha256": "<hex of the .safetensors file>", "provenance": {...how it was made...},
@@ -13,11 +13,14 @@ tensors into the model with ``strict=True`` (missing or unexpected keys are name
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+#: The bundled weights: package data of ``hdr_live`` (``hdr_live/weights/``), the same files for
+#: an editable install from a clone and for a wheel.
+WEIGHTS_DIR = Path(str(importlib.resources.files("hdr_live").joinpath("weights")))
 
 
 class WeightsError(RuntimeError):

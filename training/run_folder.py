@@ -89,7 +89,7 @@ def init_from_run(run: Path, modules: Mapping[str, torch.nn.Module],
 def init_from_weights(weights: Path, model: torch.nn.Module, model_kind: str,
                       spec_json: dict[str, Any]) -> dict[str, Any]:
     """Load exported weights (safetensors + metadata, :mod:`hdr_live.weights`) into ``model``
-    strictly, to fine-tune them (``--init weights/X.safetensors``).
+    strictly, to fine-tune them (``--init hdr_live/weights/X.safetensors``).
 
     Returns:
         The new run's ``init_from``: the file, its sha256, and its own steps, wall time and

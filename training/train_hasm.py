@@ -6,7 +6,7 @@ second call with the same ``--run`` continues where the first stopped. ``--expor
 bundled weights (safetensors + metadata JSON with config, data, steps, wall time, metrics, sha256).
 
     python -m training.train_hasm --data data/synth --run runs/hasm --steps 3000
-    python -m training.train_hasm --data data/synth --run runs/hasm --export weights/hasm_mitb0.safetensors
+    python -m training.train_hasm --data data/synth --run runs/hasm --export hdr_live/weights/hasm_mitb0.safetensors
 
 Under torchrun (:mod:`training.distributed`) each of N processes trains on 1/N of every global
 batch (``--batch`` a multiple of N), on ``cuda:LOCAL_RANK`` when CUDA is available; rank 0

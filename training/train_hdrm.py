@@ -11,7 +11,7 @@ discriminator, λ = (0.1, 3.0, 0.1, 250).
 Resumable (:class:`training.hdrm_run.Run`): the run folder keeps ``checkpoint.pt`` (generator,
 discriminator, both optimisers, step, wall time, numpy and torch RNG states, phase history) and
 ``log.jsonl`` (losses every ``log_every`` steps; held-out L1/PSNR/SSIM in M_D and M_R every
-``eval_every`` steps). Calling again with the same ``--run`` continues. ``--export`` writes ``weights/NAME.safetensors`` +
+``eval_every`` steps). Calling again with the same ``--run`` continues. ``--export`` writes ``hdr_live/weights/NAME.safetensors`` +
 ``NAME.json`` (spec, config, data seed and size, steps, wall time, metrics of HDRNet *and* of the
 inpainting baseline on the same val crops, ms/crop of eager PyTorch and ONNX Runtime, sha256),
 plus ``NAME.onnx`` when ONNX Runtime is the faster engine and agrees with PyTorch.
@@ -20,7 +20,7 @@ plus ``NAME.onnx`` when ONNX Runtime is the faster engine and agrees with PyTorc
     python -m training.train_hdrm --data data/synth_v1 --run runs/hdrm_pm --phase predicted-masks \
         --init runs/hdrm_gt --steps 3000
     python -m training.train_hdrm --data data/synth_v1 --run runs/hdrm_pm \
-        --export weights/hdrm_hdrnet.safetensors
+        --export hdr_live/weights/hdrm_hdrnet.safetensors
 
 Under torchrun (:mod:`training.distributed`) each of N processes trains generator and
 discriminator (both DistributedDataParallel, BatchNorm synchronised) on 1/N of every global

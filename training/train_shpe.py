@@ -9,7 +9,7 @@ metrics, sha256).
 
     python -m training.train_shpe --data data/synth_v1 data/synth_v2 --run runs/shpe --steps 4000
     python -m training.train_shpe --data data/synth_v1 data/synth_v2 --run runs/shpe \
-        --export weights/shpe_synth_detnet.safetensors
+        --export hdr_live/weights/shpe_synth_detnet.safetensors
 
 Under torchrun (:mod:`training.distributed`) each of N processes trains on 1/N of every global
 batch (``--batch`` a multiple of N) with synchronised BatchNorm; rank 0 builds the cached

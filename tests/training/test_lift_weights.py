@@ -1,4 +1,4 @@
-"""The bundled lifter (weights/lift_psjnet.*) on freshly generated hands.
+"""The bundled lifter (hdr_live/weights/lift_psjnet.*) on freshly generated hands.
 
 Bound: on hands the training never saw (another seed), degraded by the error model recorded in
 the weights' own metadata, the root-aligned MPJPE must stay within 30 % of the held-out figure

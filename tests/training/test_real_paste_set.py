@@ -91,7 +91,7 @@ def test_a_trainer_starts_from_exported_weights(tmp_path):
     from hdr_live.weights import read_metadata
     from training.train_hasm import Run, TrainConfig
 
-    weights = REPO / "weights" / "hasm_mitb0.safetensors"
+    weights = REPO / "hdr_live" / "weights" / "hasm_mitb0.safetensors"
     spec = HasmSpec.from_json(read_metadata(weights, "hasm-segformer")["spec"])
     run = Run(tmp_path / "run", spec, TrainConfig(), init=weights)
     from safetensors.torch import load_file
@@ -109,7 +109,7 @@ def test_hdrnet_starts_from_exported_weights_with_a_fresh_discriminator(tmp_path
     from hdr_live.weights import read_metadata
     from training.hdrm_run import Phase, Run, TrainConfig
 
-    weights = REPO / "weights" / "hdrm_hdrnet.safetensors"
+    weights = REPO / "hdr_live" / "weights" / "hdrm_hdrnet.safetensors"
     spec = HdrmSpec.from_json(read_metadata(weights, "hdrm-hdrnet")["spec"])
     run = Run(tmp_path / "run", spec, TrainConfig(phase=Phase.GT), init=weights)
     bundled = load_file(str(weights))

@@ -175,7 +175,7 @@ def onnx_path_of(weights_path: Path, meta: dict) -> Path:
 
 
 def load_hdrm(weights_path: Path, runtime: Runtime | None = None, threads: int = 2) -> LearnedRestorer:
-    """A :class:`LearnedRestorer` from ``weights/NAME.safetensors`` (+ ``NAME.json``).
+    """A :class:`LearnedRestorer` from ``hdr_live/weights/NAME.safetensors`` (+ ``NAME.json``).
 
     Args:
         weights_path: the safetensors file; its metadata must say model ``hdrm-hdrnet``.
