@@ -9,7 +9,8 @@ the wrist keypoint to the middle-finger keypoint, box × 2.6, shifted half a box
 fingers), the landmark network runs there twice (second pass re-fitted to the first's joints),
 and a candidate is kept when its presence is at least ``min_presence``.
 
-Palm model: ``palm_detection_full.tflite`` from the mediapipe 0.10.21 wheel, 192×192 RGB in
+Palm model: ``palm_detection_full`` from the mediapipe 0.10.21 wheel, vendored in ONNX
+(:mod:`hdr_live.models.vendored`, ONNX Runtime), 192×192 RGB in
 [0, 1], 2016 SSD anchors (strides 8, 16, 16, 16; fixed size), 18 regressors per anchor (box
 x, y, w, h and 7 keypoints, in input pixels relative to the anchor).
 """
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 
@@ -93,16 +92,12 @@ class PalmReacquirer:
 
     def __init__(self, landmarks: MediaPipeLandmarkShpe,
                  options: ReacquireOptions = ReacquireOptions()) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-        import mediapipe
+        from hdr_live.models.vendored import PALM_DETECTION, VendoredModel
 
-        path = Path(os.path.dirname(mediapipe.__file__)) / "modules/palm_detection/palm_detection_full.tflite"
-        if not path.is_file():
-            raise WeightsError(f"palm detection model not found at {path}")
-        self._interp = Interpreter(model_path=str(path), num_threads=1)
-        self._interp.allocate_tensors()
-        self._input = self._interp.get_input_details()[0]["index"]
-        outs = {tuple(d["shape"])[-1]: d["index"] for d in self._interp.get_output_details()}
+        self._model = VendoredModel(PALM_DETECTION)
+        if self._model.input_shape != (1, PALM_INPUT_PX, PALM_INPUT_PX, 3):
+            raise WeightsError(f"{self._model.path} is not a {PALM_INPUT_PX}px palm detector")
+        outs = {shape[-1]: name for name, shape in self._model.output_shapes.items()}
         self._out_boxes, self._out_scores = outs[18], outs[1]
         self._anchors = _anchors()
         self.landmarks, self.options = landmarks, options
@@ -110,10 +105,9 @@ class PalmReacquirer:
     def palm_candidates(self, frame: Frame) -> list[PalmCandidate]:
         """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated."""
         x, side, ox, oy = letterbox(frame.rgb, PALM_INPUT_PX)
-        self._interp.set_tensor(self._input, (x.astype(np.float32) / 255.0)[None])
-        self._interp.invoke()
-        reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)
-        logits = np.clip(self._interp.get_tensor(self._out_scores)[0, :, 0], -100, 100)
+        out = self._model.run((x.astype(np.float32) / 255.0)[None])
+        reg = out[self._out_boxes][0].astype(np.float64)
+        logits = np.clip(out[self._out_scores][0, :, 0], -100, 100)
         scores = 1.0 / (1.0 + np.exp(-logits))
         out: list[PalmCandidate] = []
         for i in np.argsort(-scores):

@@ -1,10 +1,11 @@
 """The MediaPipe-landmark SHPE (HDR paper §3.4 with MediaPipe's network as the estimator).
 
-MediaPipe's hand-landmark network (``hand_landmark_full.tflite``, bundled in the
-mediapipe 0.10.21 wheel) run directly with ``ai-edge-litert`` on a rotation-normalised 224×224
-crop (hand upright, wrist at the bottom) sampled from the restored HDRM crop. A first pass uses a
-region from the joint prior (or the whole crop); a second pass re-crops from the first pass's
-joints, as MediaPipe's own tracker does.
+MediaPipe's hand-landmark network (``hand_landmark_full``, from the mediapipe 0.10.21 wheel,
+vendored in ONNX: :mod:`hdr_live.models.vendored`, run with ONNX Runtime; the original TFLite
+file through ``ai-edge-litert`` when :attr:`ShpeOptions.model_path` names one) on a
+rotation-normalised 224×224 crop (hand upright, wrist at the bottom) sampled from the restored
+HDRM crop. A first pass uses a region from the joint prior (or the whole crop); a second pass
+re-crops from the first pass's joints, as MediaPipe's own tracker does.
 """
 
 from __future__ import annotations
@@ -47,12 +48,59 @@ def bundled_landmark_model_path() -> Path:
     return path
 
 
+#: The network's outputs by name: landmarks (63), presence (1), handedness (1), world (63).
+_OUTPUTS = ("Identity", "Identity_1", "Identity_2", "Identity_3")
+
+
+def _vendored_net(threads: int):
+    """The vendored ONNX network as ``tensor -> (landmarks, presence, handedness, world)``."""
+    from hdr_live.models.vendored import HAND_LANDMARK, VendoredModel
+
+    model = VendoredModel(HAND_LANDMARK, threads)
+    if model.input_shape != (1, MODEL_INPUT_PX, MODEL_INPUT_PX, 3) or \
+            set(model.output_shapes) != set(_OUTPUTS):
+        raise WeightsError(f"{model.path} is not a 224x224 RGB hand landmark model")
+
+    def run(tensor: np.ndarray):
+        out = model.run(tensor)
+        return tuple(out[name] for name in _OUTPUTS)
+
+    return run
+
+
+def _litert_net(path: Path, threads: int):
+    """A TFLite hand-landmark file through LiteRT, as :func:`_vendored_net`."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    if not path.is_file():
+        raise WeightsError(f"SHPE model file not found: {path}")
+    try:
+        interp = Interpreter(model_path=str(path), num_threads=threads)
+        interp.allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        raise WeightsError(f"cannot load SHPE model {path}: {exc}") from exc
+    inp = interp.get_input_details()
+    if len(inp) != 1 or tuple(inp[0]["shape"]) != (1, MODEL_INPUT_PX, MODEL_INPUT_PX, 3):
+        raise WeightsError(f"{path} is not a 224x224 RGB hand landmark model")
+    outs = sorted(interp.get_output_details(), key=lambda d: d["name"])
+    if len(outs) != 4:
+        raise WeightsError(f"{path}: expected 4 outputs, got {len(outs)}")
+
+    def run(tensor: np.ndarray):
+        interp.set_tensor(inp[0]["index"], tensor)
+        interp.invoke()
+        return tuple(interp.get_tensor(d["index"]) for d in outs)
+
+    return run
+
+
 @dataclasses.dataclass(frozen=True)
 class ShpeOptions:
     """Options of :class:`MediaPipeLandmarkShpe`.
 
     Attributes:
-        model_path: the .tflite file; None = the one bundled in mediapipe.
+        model_path: a .tflite file run with LiteRT; None = the vendored ONNX network
+            (:mod:`hdr_live.models.vendored`, ONNX Runtime).
         refine: run a second pass on a region re-fitted to the first pass's joints.
         refine_with_prior: also refine when the first region came from a joint prior. False
             refines only a first pass over the whole crop; a prior from the same frame (HASM's
@@ -64,7 +112,7 @@ class ShpeOptions:
             more passes on that frame only, not the hand (0 = never retry). The retried pass is
             kept only with a presence of at least ``retry_accept``: searching the whole crop
             may find a hand-like shape (a face) where the hand is hidden.
-        num_threads: TFLite interpreter threads.
+        num_threads: the network's threads (ONNX Runtime or LiteRT).
     """
 
     model_path: Path | None = None
@@ -81,28 +129,10 @@ class MediaPipeLandmarkShpe:
     name = "mediapipe-landmark"
 
     def __init__(self, options: ShpeOptions = ShpeOptions()) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        path = options.model_path or bundled_landmark_model_path()
-        if not Path(path).is_file():
-            raise WeightsError(f"SHPE model file not found: {path}")
-        try:
-            self._interp = Interpreter(model_path=str(path), num_threads=options.num_threads)
-            self._interp.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise WeightsError(f"cannot load SHPE model {path}: {exc}") from exc
-        inp = self._interp.get_input_details()
-        if len(inp) != 1 or tuple(inp[0]["shape"]) != (1, MODEL_INPUT_PX, MODEL_INPUT_PX, 3):
-            raise WeightsError(f"{path} is not a 224x224 RGB hand landmark model")
-        self._input_index = inp[0]["index"]
-        names = sorted(self._interp.get_output_details(), key=lambda d: d["name"])
-        if len(names) != 4:
-            raise WeightsError(f"{path}: expected 4 outputs, got {len(names)}")
-        # Output order by name: Identity (landmarks), _1 (presence), _2 (handedness), _3 (world).
-        self._out_landmarks = names[0]["index"]
-        self._out_presence = names[1]["index"]
-        self._out_handedness = names[2]["index"]
-        self._out_world = names[3]["index"]
+        if options.model_path is None:
+            self._net = _vendored_net(options.num_threads)
+        else:
+            self._net = _litert_net(Path(options.model_path), options.num_threads)
         self.options = options
 
     def run_roi(self, image_rgb: np.ndarray, roi: Roi) -> CropPose:
@@ -118,15 +148,13 @@ class MediaPipeLandmarkShpe:
         model_to_image = crop_affine(roi, MODEL_INPUT_PX)
         patch = warp_crop(image_rgb, model_to_image, MODEL_INPUT_PX)
         tensor = (patch.astype(np.float32) / 255.0)[None]
-        self._interp.set_tensor(self._input_index, tensor)
-        self._interp.invoke()
-        lm = self._interp.get_tensor(self._out_landmarks).reshape(NUM_JOINTS, 3)
-        world = self._interp.get_tensor(self._out_world).reshape(NUM_JOINTS, 3).astype(np.float64)
-        presence = float(self._interp.get_tensor(self._out_presence).reshape(-1)[0])
+        lm, presence, right, world = self._net(tensor)
+        lm = lm.reshape(NUM_JOINTS, 3)
+        world = world.reshape(NUM_JOINTS, 3).astype(np.float64)
+        presence, right = float(presence.reshape(-1)[0]), float(right.reshape(-1)[0])
         joints = apply_affine(model_to_image, lm[:, :2].astype(np.float64))
         world[:, :2] = world[:, :2] @ affine_rotation(model_to_image).T
         world -= world[0]
-        right = float(self._interp.get_tensor(self._out_handedness).reshape(-1)[0])
         return CropPose(joints, world, float(np.clip(presence, 0.0, 1.0)),
                         float(np.clip(right, 0.0, 1.0)))
 
