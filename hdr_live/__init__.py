@@ -38,6 +38,7 @@ _EXPORTS = {
     "Smoothing": "hdr_live.temporal.smoothing",
     "FrameResult": "hdr_live.types",
     "HandPose": "hdr_live.types",
+    "Intrinsics": "hdr_live.camera",
     "Hands": "hdr_live.types",
     "Joint": "hdr_live.joints",
     "Side": "hdr_live.joints",

@@ -233,7 +233,7 @@ class ThreeDConfig:
         fit_silhouettes: fit the seen hands to HASM's amodal silhouettes too (the costliest
             term of the fit).
         focal_px: the camera's focal length in pixels; None = the guess
-            :func:`hdr_live.threed.camera.focal_guess_px` (``max(H, W)``).
+            :meth:`hdr_live.camera.Intrinsics.guess` (``max(H, W)``).
         principal_px: the camera's principal point (cx, cy) in pixels; None = the image
             centre.
         infer_hidden: a tracked hand that becomes wholly hidden keeps a fitted estimate,

@@ -322,8 +322,8 @@ class HdrPipeline:
         lift_ms = total([d.lift_ms for _, d in done.items()])
         timings = StageTimings(prepared.prepare_ms + 1e3 * (t1 - t0), hdrm_ms, shpe_ms,
                                threed_ms=lift_ms + fit_ms)
-        focal = None if self._threed is None else self._threed.intrinsics(frame).focal_px
-        return FrameResult(frame, masks, crops, poses, timings, focal)
+        camera = None if self._threed is None else self._threed.intrinsics(frame)
+        return FrameResult(frame, masks, crops, poses, timings, camera)
 
     def _hand(self, frame: Frame, hasm_out: HasmOutput, side: Side, shpe: Shpe) -> _HandDone:
         """HDRM, SHPE and lifting of one hand (touches no shared state but its own SHPE)."""

@@ -17,6 +17,7 @@ from typing import ClassVar, Generic, Iterator, TypeVar
 
 import numpy as np
 
+from hdr_live.camera import Intrinsics
 from hdr_live.checks import check_array
 from hdr_live.hand_masks import HandMasks
 from hdr_live.joints import BONES, NUM_JOINTS, Side
@@ -304,8 +305,8 @@ class FrameResult:
         crops: the per-hand HDRM crops (empty in ``mediapipe`` mode).
         poses: the per-hand poses.
         timings: per-stage milliseconds.
-        focal_px: the focal length in pixels the 3D stage assumed for ``joints_cam_m`` (given,
-            or guessed from the frame size), None without a 3D stage.
+        intrinsics: the camera the 3D stage assumed for ``joints_cam_m`` (the focal length given
+            or guessed, :meth:`hdr_live.camera.Intrinsics.guess`), None without a 3D stage.
     """
 
     frame: Frame
@@ -313,4 +314,4 @@ class FrameResult:
     crops: Hands[HandCrop]
     poses: Hands[HandPose]
     timings: StageTimings
-    focal_px: float | None = None
+    intrinsics: Intrinsics | None = None

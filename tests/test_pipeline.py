@@ -273,7 +273,7 @@ def test_inferred_hands_are_outputs_not_hasm_priors():
     for r in outputs[3:]:
         assert r.poses.left is not None and r.poses.left.inferred
         assert r.poses.right is not None and not r.poses.right.inferred
-        assert r.poses.left.joints_cam_m is not None and r.focal_px == 400.0
+        assert r.poses.left.joints_cam_m is not None and r.intrinsics.focal_px == 400.0
     # the prior of frame k is frame k-1's seen poses: the left hand leaves it after frame 2
     assert priors_seen[1:4] == [{Side.LEFT, Side.RIGHT}] * 3
     assert priors_seen[4:] == [{Side.RIGHT}] * 2

@@ -28,7 +28,7 @@ from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.problem import HandProblem, candidates_for, capsules_at, fd_steps, pairs_for
 from hdr_live.fitting.silhouette import silhouette_field
 from hdr_live.fitting.track import ShapeState, TrackState, predict, updated_velocity
-from hdr_live.hand_model.camera import MIN_DEPTH_M, Intrinsics, backproject, project
+from hdr_live.camera import MIN_DEPTH_M, Intrinsics, backproject, project
 from hdr_live.hand_model.capsules import Capsules, hand_capsules
 from hdr_live.hand_model.kinematics import (BONE_SCALE, NUM_PARAMS, TRANS, HandParams, joints_cam_batch,
                                             param_bounds, unpack)
@@ -196,7 +196,7 @@ class HandFitter:
 def _wrist_moved_to(theta: np.ndarray, side: Side, wrist_px: np.ndarray,
                     intrinsics: Intrinsics) -> np.ndarray:
     """``theta`` translated in x and y so that its wrist projects at ``wrist_px`` (frame
-    pixels) at the same depth (:func:`hdr_live.hand_model.camera.backproject`)."""
+    pixels) at the same depth (:func:`hdr_live.camera.backproject`)."""
     wrist = joints_cam_batch(theta[None], side)[0][0]
     want = backproject(wrist_px, max(float(wrist[2]), MIN_DEPTH_M), intrinsics)
     moved = theta.copy()

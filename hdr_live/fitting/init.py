@@ -16,7 +16,7 @@ import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence
 from hdr_live.hand_model.articulation import rot_z
-from hdr_live.hand_model.camera import Intrinsics, backproject
+from hdr_live.camera import Intrinsics, backproject
 from hdr_live.hand_model.kinematics import (ANGLES, BONE_SCALE, MIN_WRIST_DEPTH_M, NUM_PARAMS,
                                             ROT, TRANS, hand_to_cam_batch, joints_hand_batch)
 from hdr_live.hand_model.rotation import kabsch, matrix_to_rotvec

@@ -18,7 +18,7 @@ from hdr_live.fitting.silhouette import (SilhouetteField, coverage_residual, ins
                                          nearest_capsules)
 from hdr_live.fitting.terms import (near_pairs, penetration_residual, prior_residual,
                                     reprojection_residual, shape_prior_residual, temporal_residual)
-from hdr_live.hand_model.camera import MIN_DEPTH_M, Intrinsics, project
+from hdr_live.camera import MIN_DEPTH_M, Intrinsics, project
 from hdr_live.hand_model.capsules import Capsules, hand_capsules
 from hdr_live.hand_model.kinematics import (ANGLES, BONE_SCALE, NUM_PARAMS, ROT, TRANS,
                                             joints_cam_batch)

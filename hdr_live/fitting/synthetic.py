@@ -13,7 +13,7 @@ import numpy as np
 
 from hdr_live.fitting.evidence import FitEvidence, Silhouette
 from hdr_live.hand_model.articulation import ANGLE_HIGH, ANGLE_LOW
-from hdr_live.hand_model.camera import Intrinsics, project
+from hdr_live.camera import Intrinsics, project
 from hdr_live.hand_model.capsules import hand_capsules
 from hdr_live.hand_model.kinematics import BONE_SCALE, HandParams, bone_scale_of, joints_cam_batch
 from hdr_live.hand_model.rotation import matrix_to_rotvec, rotvec_to_matrix

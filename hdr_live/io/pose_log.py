@@ -27,7 +27,8 @@ Schema of one line (sides are the person's own hands)::
                                 "joints_cam_m_raw": [[x, y, z] × 21],
                                 "lifted_rel_m_raw": [[x, y, z] × 21]},
                "right": ...},
-     "focal_px": float}   # only when the 3D stage ran: the focal length it assumed
+     "focal_px": float,   # only when the 3D stage ran: the focal length it assumed
+     "principal_px": [cx, cy]}   # ... and the principal point (hdr_live.camera)
 """
 
 from __future__ import annotations
@@ -97,8 +98,10 @@ def pose_record(result: FrameResult, raw: FrameResult | None = None) -> dict[str
     }
     if result.frame.source_name is not None:
         record["file"] = result.frame.source_name
-    if result.focal_px is not None:
-        record["focal_px"] = _number(result.focal_px, 2)
+    if result.intrinsics is not None:
+        record["focal_px"] = _number(result.intrinsics.focal_px, 2)
+        record["principal_px"] = [_number(result.intrinsics.cx_px, 2),
+                                  _number(result.intrinsics.cy_px, 2)]
     return record
 
 

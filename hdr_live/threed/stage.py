@@ -28,14 +28,13 @@ import numpy as np
 
 from hdr_live.fitting.fitter import HandFit, HandFitter
 from hdr_live.geometry import affine_rotation, apply_affine
-from hdr_live.hand_model.camera import Intrinsics
+from hdr_live.camera import Intrinsics
 from hdr_live.hand_model.skeleton import SEGMENT_LENGTHS_M, HandShape, rest_skeleton
 from hdr_live.joints import Side
 from hdr_live.lift.lifter import Lifter
 from hdr_live.metrics3d import bone_lengths_mm
 from hdr_live.lift.reconstruct import reconstruct_by_size_m
 from hdr_live.stages.shpe.interface import frame_to_crop_points
-from hdr_live.threed.camera import focal_guess_px, principal_point_px
 from hdr_live.threed.evidence import hidden_evidence, observed_evidence
 from hdr_live.types import Frame, HandCrop, HandMasks, HandPose, Hands
 
@@ -68,7 +67,7 @@ class ThreeD:
             lifter: the lifting network, or None (no ``lifted_rel_m``).
             fitter: the hand-model fitter, or None (no ``joints_cam_m``, no inferred hands).
             focal_px: the focal length in pixels, or None for
-                :func:`~hdr_live.threed.camera.focal_guess_px` of each frame.
+                :meth:`~hdr_live.camera.Intrinsics.guess` of each frame.
             tracks: frames are a sequence (else each frame is fitted afresh).
             infer_hidden: keep an inferred estimate of a hidden tracked hand (sequences only).
             max_hidden_s: how long an inferred hand's score takes to decay to 0, seconds.
@@ -89,11 +88,10 @@ class ThreeD:
 
     def intrinsics(self, frame: Frame) -> Intrinsics:
         """The pinhole camera of ``frame`` (the given focal length or the guess)."""
-        f = (focal_guess_px(frame.height, frame.width) if self._focal_px is None
-             else self._focal_px)
-        cx, cy = (principal_point_px(frame.height, frame.width) if self._principal_px is None
-                  else self._principal_px)
-        return Intrinsics(focal_px=f, cx_px=cx, cy_px=cy)
+        cam = Intrinsics.guess(frame.height, frame.width, self._focal_px)
+        if self._principal_px is None:
+            return cam
+        return Intrinsics(cam.focal_px, *self._principal_px)
 
     def lift(self, frame: Frame, crop: HandCrop, pose: HandPose) -> HandPose:
         """``pose`` with ``lifted_rel_m`` (21, 3) float64 wrist-relative metres, camera axes

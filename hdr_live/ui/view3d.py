@@ -14,6 +14,7 @@ import numpy as np
 from PyQt6.QtCore import QPointF, QSize
 
 from hdr_live.joints import Side
+from hdr_live.camera import Intrinsics
 from hdr_live.live.placement import joints_camera_m
 from hdr_live.types import FrameResult
 from hdr_live.ui.skeleton3d import OrbitCamera, SkeletonRenderer, SkeletonStyle, fit_distance_m
@@ -55,7 +56,8 @@ class Skeleton3DView(ImageView):
     def update_result(self, result: FrameResult, force: bool = False) -> None:
         """Take this frame's poses; re-render if the rate limit allows (or ``force``)."""
         h, w = result.frame.height, result.frame.width
-        self._hands = [(side, joints_camera_m(pose, h, w, result.focal_px))
+        camera = result.intrinsics or Intrinsics.guess(h, w)
+        self._hands = [(side, joints_camera_m(pose, camera))
                        for side, pose in result.poses.items()]
         self._inferred = frozenset(side for side, pose in result.poses.items() if pose.inferred)
         if self._hands:

@@ -20,8 +20,8 @@ def stats_text(view: LiveView, render3d_ms: float) -> str:
     """The rates line: fps, per-stage ms of the pipeline and of the runtime."""
     t, r = view.result.timings, view.timings
     fps = "–" if view.fps is None else f"{view.fps:.1f}"
-    f_px = view.result.focal_px
-    focal = "" if f_px is None else f" (focal {f_px:.0f} px)"
+    camera = view.result.intrinsics
+    focal = "" if camera is None else f" (focal {camera.focal_px:.0f} px)"
     n_inferred = sum(1 for _, p in view.result.poses.items() if p.inferred)
     inferred = f" ({n_inferred} inferred)" if n_inferred else ""
     stages = (

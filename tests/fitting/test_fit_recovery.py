@@ -11,7 +11,7 @@ from hdr_live.fitting.fitter import HandFitter
 from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.synthetic import camera, evidence_of, random_params
 from hdr_live.hand_model.articulation import ANGLE_HIGH, ANGLE_LOW
-from hdr_live.hand_model.camera import project
+from hdr_live.camera import project
 from hdr_live.hand_model.kinematics import joints_cam_batch
 from hdr_live.joints import Side
 from hdr_live.types import Hands

@@ -9,7 +9,7 @@ from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.problem import HandProblem, candidates_for, capsules_at, fd_steps, pairs_for
 from hdr_live.fitting.silhouette import silhouette_field
 from hdr_live.fitting.synthetic import camera, random_params, render_silhouette
-from hdr_live.hand_model.camera import project
+from hdr_live.camera import project
 from hdr_live.hand_model.capsules import hand_capsules, penetration_m
 from hdr_live.hand_model.kinematics import BONE_SCALE, NUM_PARAMS, TRANS, joints_cam_batch, param_bounds
 from hdr_live.joints import NUM_JOINTS, Side

@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from hdr_live.hand_model.articulation import ANGLE_HIGH, ANGLE_LOW, HandArticulation, forward_kinematics
-from hdr_live.hand_model.camera import Intrinsics, backproject, project
+from hdr_live.camera import Intrinsics, backproject, project
 from hdr_live.hand_model.kinematics import (ANGLES, BONE_SCALE, NUM_PARAMS, ROT, TRANS, HandParams,
                                             bone_scale_of, joints_cam_batch, joints_hand_batch,
                                             pack, param_bounds, unpack)

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 
+from hdr_live.camera import Intrinsics
 from hdr_live.export.series import PoseSeries
 from hdr_live.io.pose_log import PoseLogWriter, pose_record, read_pose_log
 from hdr_live.joints import Side
@@ -21,7 +22,8 @@ def _result(cam: bool, inferred: bool = False, focal: float | None = None) -> Fr
                     lifted_rel_m=None if joints_cam is None else joints_cam - joints_cam[0],
                     inferred=inferred)
     return FrameResult(Frame(np.zeros((8, 8, 3), np.uint8), 5, 0.25), HandMasks.empty(8, 8),
-                       Hands(), Hands(left=pose), StageTimings(), focal_px=focal)
+                       Hands(), Hands(left=pose), StageTimings(),
+                       None if focal is None else Intrinsics(focal, 3.5, 4.0))
 
 
 def test_3d_fields_are_logged_and_read_back(tmp_path):
@@ -31,7 +33,7 @@ def test_3d_fields_are_logged_and_read_back(tmp_path):
         log.write(result)
     (record,) = list(read_pose_log(path))
     left = record["hands"]["left"]
-    assert record["focal_px"] == 1234.5
+    assert record["focal_px"] == 1234.5 and record["principal_px"] == [3.5, 4.0]
     assert left["inferred"] is True
     np.testing.assert_allclose(left["joints_cam_m"], result.poses.left.joints_cam_m, atol=1e-5)
     np.testing.assert_allclose(left["lifted_rel_m"], result.poses.left.lifted_rel_m, atol=1e-5)
@@ -44,7 +46,7 @@ def test_3d_fields_are_logged_and_read_back(tmp_path):
 
 def test_without_a_3d_stage_no_3d_keys():
     record = pose_record(_result(cam=False))
-    assert "focal_px" not in record
+    assert "focal_px" not in record and "principal_px" not in record
     left = record["hands"]["left"]
     assert left["inferred"] is False
     assert "joints_cam_m" not in left and "lifted_rel_m" not in left

@@ -11,7 +11,7 @@ from hdr_live.build import build_pipeline
 from hdr_live.config import InputKind, PipelineConfig
 from hdr_live.joints import Side
 from hdr_live.temporal.smoothing import PoseSmoother, Smoothing
-from hdr_live.threed.camera import principal_point_px
+from hdr_live.camera import Intrinsics
 from hdr_live.types import Frame
 
 
@@ -27,7 +27,8 @@ def raw_and_smoothed(clip_frames):
 
 
 def _project(joints_cam_m: np.ndarray, focal_px: float, shape) -> np.ndarray:
-    cx, cy = principal_point_px(*shape[:2])
+    guess = Intrinsics.guess(*shape[:2])
+    cx, cy = guess.cx_px, guess.cy_px
     z = joints_cam_m[:, 2:3]
     return focal_px * joints_cam_m[:, :2] / z + np.array([cx, cy])
 
@@ -48,10 +49,10 @@ def test_camera_joints_are_steadier_and_project_onto_the_smoothed_2d(raw_and_smo
         assert not np.allclose(raw_cam, smooth_cam)
         assert _acceleration_m(smooth_cam) < 0.7 * _acceleration_m(raw_cam)
         # the smoothed 3D projects where the smoothed 2D is, as closely as raw 3D does on raw 2D
-        raw_gap = np.mean([np.linalg.norm(_project(r.joints_cam_m, res.focal_px,
+        raw_gap = np.mean([np.linalg.norm(_project(r.joints_cam_m, res.intrinsics.focal_px,
                                                    res.frame.rgb.shape) - r.joints_px, axis=1).mean()
                            for r, _, res in pairs])
-        smooth_gap = np.mean([np.linalg.norm(_project(s.joints_cam_m, res.focal_px,
+        smooth_gap = np.mean([np.linalg.norm(_project(s.joints_cam_m, res.intrinsics.focal_px,
                                                       res.frame.rgb.shape) - s.joints_px,
                                              axis=1).mean() for _, s, res in pairs])
         assert smooth_gap < raw_gap + 2.0, (side, raw_gap, smooth_gap)

@@ -10,7 +10,7 @@ import pytest
 from hdr_live.fitting.fitter import HandFitter
 from hdr_live.fitting.options import FitOptions
 from hdr_live.fitting.synthetic import IMAGE_SIZE_PX, camera, moving_sequence, random_params
-from hdr_live.hand_model.camera import project
+from hdr_live.camera import project
 from hdr_live.hand_model.kinematics import joints_cam_batch
 from hdr_live.joints import NUM_JOINTS, Side
 from hdr_live.threed.stage import INFERRED_SCORE_SHARE, ThreeD

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from hdr_live.joints import Side
+from hdr_live.camera import Intrinsics
 from hdr_live.live.placement import joints_camera_m, wrist_camera_m
+
+CAM = Intrinsics.guess(720, 1280)
 from hdr_live.types import HandGeometry
 from hdr_live.types import HandPose
 from hdr_live.ui.skeleton3d import (
@@ -26,15 +29,15 @@ def _pose(side: Side, center, scale=1.0) -> HandPose:
 def test_wrist_placement_follows_pinhole_geometry():
     pose = _pose(Side.RIGHT, (900.0, 200.0))
     ppm = HandGeometry(pose.joints_px, pose.joints_rel_m).px_per_m()
-    wrist = wrist_camera_m(pose, 720, 1280)
+    wrist = wrist_camera_m(pose, CAM)
     f = 1280.0
     assert wrist[2] == pytest.approx(f / ppm)
     assert wrist[0] == pytest.approx((900.0 - 639.5) * wrist[2] / f)
     assert wrist[1] == pytest.approx((200.0 - 359.5) * wrist[2] / f)
     # a hand drawn twice as large is twice as near
-    big = wrist_camera_m(_pose(Side.RIGHT, (900.0, 200.0), 2.0), 720, 1280)
+    big = wrist_camera_m(_pose(Side.RIGHT, (900.0, 200.0), 2.0), CAM)
     assert big[2] == pytest.approx(wrist[2] / 2.0)
-    joints = joints_camera_m(pose, 720, 1280)
+    joints = joints_camera_m(pose, CAM)
     np.testing.assert_allclose(joints - joints[0], pose.joints_rel_m)
 
 
@@ -51,8 +54,8 @@ def test_orbit_camera_axes_are_a_right_handed_rotation():
 
 def test_render_shows_each_hand_in_its_colour_on_its_side():
     hands = [
-        (Side.RIGHT, joints_camera_m(_pose(Side.RIGHT, (450.0, 500.0), 3.0), 720, 1280)),
-        (Side.LEFT, joints_camera_m(_pose(Side.LEFT, (830.0, 500.0), 3.0), 720, 1280)),
+        (Side.RIGHT, joints_camera_m(_pose(Side.RIGHT, (450.0, 500.0), 3.0), CAM)),
+        (Side.LEFT, joints_camera_m(_pose(Side.LEFT, (830.0, 500.0), 3.0), CAM)),
     ]
     style = SkeletonStyle(width_px=240, height_px=180)
     renderer = SkeletonRenderer(style)

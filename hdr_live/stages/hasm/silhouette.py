@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from hdr_live.joints import BONES, PALM_POLYGON, Joint, Side
-from hdr_live.threed.camera import focal_guess_px
+from hdr_live.camera import Intrinsics
 from hdr_live.types import HandGeometry, HandMasks, Hands
 
 #: Bone diameter in metres for the thumb and the other fingers (adult average, with a margin
@@ -77,7 +77,7 @@ def masks_from_joints(
     Returns:
         HandMasks with (height, width) bool masks; visible ⊆ amodal holds by construction.
     """
-    focal = float(focal_px if focal_px is not None else focal_guess_px(height, width))
+    focal = Intrinsics.guess(height, width, focal_px).focal_px
     per_side = {side: _hand_shapes(side, hand, focal) for side, hand in hands.items()}
     shapes = [shape for side_shapes in per_side.values() for shape in side_shapes]
     full = {name: np.zeros((height, width), bool) for name in ("ra", "rv", "la", "lv")}

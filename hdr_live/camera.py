@@ -1,8 +1,12 @@
-"""Pinhole camera: intrinsics, projection of camera-frame points and back-projection.
+"""The one camera model of hdr-live: pinhole intrinsics, the default guess, projection of
+camera-frame points and back-projection.
 
 Camera axes: x right, y down, z away from the camera, metres. Pixels follow OpenCV: x right,
 y down, origin at the centre of the top-left pixel. Model: u = f·x/z + cx, v = f·y/z + cy
 (Hartley & Zisserman, "Multiple View Geometry", eq. 6.1, square pixels, no skew or distortion).
+Every placement in 3D (the 3D stage, HASM's depth ordering of silhouettes, the live 3D view,
+the exports) takes its :class:`Intrinsics` from here; a frame's result carries the ones the 3D
+stage used (:attr:`hdr_live.types.FrameResult.intrinsics`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,20 @@ class Intrinsics:
     def __post_init__(self) -> None:
         if not (np.isfinite(self.focal_px) and self.focal_px > 0):
             raise ValueError(f"Intrinsics.focal_px must be finite and > 0, got {self.focal_px}")
+
+    @staticmethod
+    def guess(height_px: int, width_px: int, focal_px: float | None = None) -> "Intrinsics":
+        """The camera assumed when only the frame size is known: the principal point at the
+        image centre (pixel centres at integer coordinates) and the focal length ``focal_px``
+        when given, else ``max(height, width)`` pixels: a horizontal field of view of about 53°
+        for a landscape frame (2·atan(0.5)), close to a webcam's. A wrong focal length scales
+        the hands' distance from the camera, not their wrist-relative shape.
+
+        Raises:
+            ValueError: ``focal_px`` given and not finite and positive.
+        """
+        f = float(max(height_px, width_px)) if focal_px is None else float(focal_px)
+        return Intrinsics(f, (width_px - 1) / 2.0, (height_px - 1) / 2.0)
 
     @staticmethod
     def from_fov(width_px: int, height_px: int, hfov_deg: float) -> "Intrinsics":
