@@ -28,6 +28,7 @@ from hdr_live.stages.hasm.interface import Hasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands, MediaPipeHandsOptions
 from hdr_live.stages.body.tracker import BodyTracker
 from hdr_live.stages.hasm.from_body import BodyHands
+from hdr_live.stages.hasm.palm_hands import PalmHands
 from hdr_live.stages.hasm.palm import PalmReacquirer, ReacquireOptions
 from hdr_live.stages.hasm.tracker import HandPriorTracker, TrackerOptions
 from hdr_live.stages.hdrm.gate import GatedRestorer
@@ -161,7 +162,8 @@ def build_hasm(config: PipelineConfig) -> Hasm:
     options = detector_options(config)
     if budget is not None:
         options = dataclasses.replace(options, static_image_mode=True)
-    detector = MediaPipeHands(options)
+    detector = (PalmHands(options, landmarks=reacquirer.landmarks) if hasm.own_detector
+                else MediaPipeHands(options))
     body = None if t.body is None else BodyHands(
         BodyTracker(config.input_kind.tracks, t.body, input_mirrored=config.mirrored),
         reacquirer.landmarks)

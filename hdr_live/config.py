@@ -155,6 +155,9 @@ class HasmConfig:
     Attributes:
         backend: learned SegFormer or landmark baseline.
         weights: the learned HASM's safetensors file (its ``.json`` metadata beside it).
+        own_detector: the learned HASM's full-frame detector is MediaPipe Hands' static-image
+            graph on the vendored models (:class:`~hdr_live.stages.hasm.palm_hands.PalmHands`)
+            instead of ``mediapipe.solutions.hands``.
         detector_model_complexity: MediaPipe Hands' landmark model for the detector of either
             backend (the learned HASM's tracker, the baseline's silhouettes), 0 (lite) or 1 (full).
         baseline: the landmark baseline's detector settings.
@@ -164,6 +167,7 @@ class HasmConfig:
 
     backend: HasmKind = HasmKind.LEARNED
     weights: Path = DEFAULT_HASM_WEIGHTS
+    own_detector: bool = False
     detector_model_complexity: int = 1
     cpu_threads: int = 2
     baseline: BaselineHasmConfig = BaselineHasmConfig()

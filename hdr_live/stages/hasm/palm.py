@@ -102,8 +102,10 @@ class PalmReacquirer:
         self._anchors = _anchors()
         self.landmarks, self.options = landmarks, options
 
-    def palm_candidates(self, frame: Frame) -> list[PalmCandidate]:
-        """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated."""
+    def palm_candidates(self, frame: Frame, raw: bool = False) -> list[PalmCandidate]:
+        """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated
+        (a candidate whose region centre lies within 0.3 of a better one's side is dropped;
+        ``raw``: kept, for the caller to merge)."""
         x, side, ox, oy = letterbox(frame.rgb, PALM_INPUT_PX)
         out = self._model.run((x.astype(np.float32) / 255.0)[None])
         reg = out[self._out_boxes][0].astype(np.float64)
@@ -114,8 +116,8 @@ class PalmReacquirer:
             if scores[i] < self.options.min_palm_score or len(out) >= self.options.top_k:
                 break
             cand = self._decode(reg[i], self._anchors[i], side, ox, oy, float(scores[i]))
-            if all(math.dist(cand.roi.center_xy, c.roi.center_xy) > 0.3 * c.roi.size_px
-                   for c in out):
+            if raw or all(math.dist(cand.roi.center_xy, c.roi.center_xy) > 0.3 * c.roi.size_px
+                          for c in out):
                 out.append(cand)
         return out
 
