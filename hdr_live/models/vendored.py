@@ -10,6 +10,7 @@ float32 image, the same named output tensors (agreement: ``tests/stages/test_ven
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 from pathlib import Path
@@ -24,6 +25,13 @@ VENDOR_DIR = Path(str(importlib.resources.files("hdr_live").joinpath("vendor", "
 PALM_DETECTION = "palm_detection_full"
 #: MediaPipe's full hand-landmark network (224×224 RGB in [0, 1]).
 HAND_LANDMARK = "hand_landmark_full"
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256_once(path: str, size: int, mtime_ns: int) -> str:
+    """The file's sha256, hashed once per (path, size, mtime): a pipeline loads the landmark
+    network several times (one per hand thread, one for the re-acquirer)."""
+    return sha256_of(Path(path))
 
 
 class VendoredModel:
@@ -47,7 +55,8 @@ class VendoredModel:
             if not p.is_file():
                 raise WeightsError(f"vendored model file not found: {p}")
         meta = json.loads(meta_path.read_text())
-        if sha256_of(path) != meta.get("sha256"):
+        stat = path.stat()
+        if _sha256_once(str(path), stat.st_size, stat.st_mtime_ns) != meta.get("sha256"):
             raise WeightsError(f"{path} does not match the sha256 in {meta_path}")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
