@@ -82,3 +82,20 @@ def test_the_package_never_imports_training():
         if name == "training" or name.startswith("training.")
     )
     assert not offenders, offenders
+
+
+def test_the_import_contracts_hold():
+    """The contracts of .importlinter (import-linter): hdr_live never imports training; the
+    pipeline, stages and models import nothing of the runtime, the live loop, the CLI or Qt;
+    stages, models and geometry do not import the pipeline, the builder or the 3D stage; the
+    UI imports no torch itself."""
+    import shutil
+    import subprocess
+    import sys
+
+    lint = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    if not Path(lint).exists():
+        pytest.skip("import-linter is not installed (the dev extra)")
+    done = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+
