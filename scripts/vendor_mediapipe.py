@@ -1,14 +1,15 @@
 """Convert MediaPipe's TFLite models (the mediapipe 0.10.21 wheel, Apache-2.0) to ONNX, once.
 
-The default pipeline runs MediaPipe's palm detector and hand-landmark network; their TFLite
+The default pipeline runs MediaPipe's palm detector, hand-landmark network and BlazePose's
+person detector and landmark network; their TFLite
 files exist only in that wheel and run only where LiteRT installs (no Python 3.13 wheel). This
 script rewrites each graph op by op into an ONNX graph with the same inputs and outputs (NHWC
 float32 image in, the TFLite output tensors out), so ONNX Runtime can run it on every supported
 Python. Inside the graph activations are NCHW (one transpose at the input); float16 weights
 behind DEQUANTIZE are stored as float32. Supported ops: exactly those the vendored models use
 (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, PRELU, LOGISTIC, MEAN, MAX_POOL_2D, PAD,
-RESIZE_BILINEAR, RESHAPE, CONCATENATION, DEQUANTIZE); another op stops the conversion with its
-name. Each model's provenance (source package and version, the TFLite file's sha256, the ONNX
+RESIZE_BILINEAR, RESHAPE, CONCATENATION, DEPTH_TO_SPACE, DEQUANTIZE, DENSIFY of dense-then-CSR
+weights); another op stops the conversion with its name. Each model's provenance (source package and version, the TFLite file's sha256, the ONNX
 file's sha256, the licence) goes into ``<name>.json`` beside it.
 
     pip install "tflite==2.18.0" onnx      # the flatbuffer schema and the ONNX writer
@@ -28,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 #: (module folder, model name) of the models the pipeline runs.
-MODELS = (("palm_detection", "palm_detection_full"), ("hand_landmark", "hand_landmark_full"))
+MODELS = (("palm_detection", "palm_detection_full"), ("hand_landmark", "hand_landmark_full"),
+          ("pose_detection", "pose_detection"), ("pose_landmark", "pose_landmark_full"))
 MEDIAPIPE_VERSION = "0.10.21"
 LICENCE = "Apache-2.0 (MediaPipe, Copyright The MediaPipe Authors)"
 
@@ -55,9 +57,42 @@ class _Converter:
             if isinstance(data, np.ndarray) and data.size:
                 dtype = {tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.FLOAT16: np.float16,
                          tflite.TensorType.INT32: np.int32, tflite.TensorType.INT64: np.int64}[t.Type()]
-                self.const[i] = np.frombuffer(data.tobytes(), dtype).reshape(t.ShapeAsNumpy())
+                values = np.frombuffer(data.tobytes(), dtype)
+                self.const[i] = (self._densified(t, values) if t.Sparsity() is not None
+                                 else values.reshape(t.ShapeAsNumpy()))
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _densified(self, tensor, values: np.ndarray) -> np.ndarray:
+        """A sparse constant as a dense array: leading dimensions dense, the last one in CSR
+        (the only layout the vendored models use; another stops the conversion)."""
+        tfl = self.tfl
+        sp = tensor.Sparsity()
+        shape = [int(v) for v in tensor.ShapeAsNumpy()]
+        dims = [sp.DimMetadata(d) for d in range(sp.DimMetadataLength())]
+        if (sp.BlockMapLength() or list(sp.TraversalOrderAsNumpy()) != list(range(len(shape)))
+                or any(d.Format() != tfl.DimensionType.DENSE for d in dims[:-1])
+                or dims[-1].Format() != tfl.DimensionType.SPARSE_CSR):
+            raise ValueError("unsupported sparse layout (dense dimensions then one CSR "
+                             "dimension, no blocks, are)")
+
+        def vector(kind, table):
+            cls = {tfl.SparseIndexVector.Int32Vector: tfl.Int32Vector,
+                   tfl.SparseIndexVector.Uint16Vector: tfl.Uint16Vector,
+                   tfl.SparseIndexVector.Uint8Vector: tfl.Uint8Vector}[kind]
+            v = cls()
+            v.Init(table.Bytes, table.Pos)
+            return v.ValuesAsNumpy().astype(np.int64)
+
+        last = dims[-1]
+        segments = vector(last.ArraySegmentsType(), last.ArraySegments())
+        indices = vector(last.ArrayIndicesType(), last.ArrayIndices())
+        rows = int(np.prod(shape[:-1]))
+        dense = np.zeros((rows, shape[-1]), values.dtype)
+        for r in range(rows):
+            cols = indices[segments[r]:segments[r + 1]]
+            dense[r, cols] = values[segments[r]:segments[r + 1]]
+        return dense.reshape(shape)
 
     def name(self, i: int) -> str:
         return f"t{i}_" + self.g.Tensors(i).Name().decode().replace(";", "_").replace(":", "_")
@@ -132,6 +167,16 @@ class _Converter:
             if handler is None:
                 raise ValueError(f"unsupported TFLite op {kind}")
             handler(op, ins, outs)
+
+    def op_DENSIFY(self, op, ins, outs) -> None:
+        self.const[outs[0]] = self.const[ins[0]]  # densified when it was read
+
+    def op_DEPTH_TO_SPACE(self, op, ins, outs) -> None:
+        block = self.options(op, self.tfl.DepthToSpaceOptions).BlockSize()
+        # TensorFlow's order (NHWC, depth as (block, block, C)) is ONNX's DCR mode in NCHW
+        self.node("DepthToSpace", [self.name(ins[0])], [self.name(outs[0])], blocksize=block,
+                  mode="DCR")
+        self.nchw.add(outs[0])
 
     def op_DEQUANTIZE(self, op, ins, outs) -> None:
         if ins[0] not in self.const:

@@ -1,6 +1,7 @@
 """MediaPipe's models vendored in the package, run with ONNX Runtime.
 
-``hdr_live/vendor/mediapipe/`` holds MediaPipe's palm detector and hand-landmark network
+``hdr_live/vendor/mediapipe/`` holds MediaPipe's palm detector, hand-landmark network and
+BlazePose's person detector and landmark network
 (Apache-2.0, from the mediapipe 0.10.21 wheel; the licence text beside them) converted once to
 ONNX by ``scripts/vendor_mediapipe.py``; each ``NAME.onnx`` has ``NAME.json`` beside it with its
 source (package, version, path and sha256 of the TFLite file), the ONNX file's sha256, its input
@@ -25,6 +26,10 @@ VENDOR_DIR = Path(str(importlib.resources.files("hdr_live").joinpath("vendor", "
 PALM_DETECTION = "palm_detection_full"
 #: MediaPipe's full hand-landmark network (224×224 RGB in [0, 1]).
 HAND_LANDMARK = "hand_landmark_full"
+#: BlazePose's person detector (224×224 RGB in [−1, 1]).
+POSE_DETECTION = "pose_detection"
+#: BlazePose's full landmark network (256×256 RGB in [0, 1]).
+POSE_LANDMARK = "pose_landmark_full"
 
 
 @functools.lru_cache(maxsize=16)

@@ -19,15 +19,17 @@ from support import REAL, need_real
 from hdr_live.geometry import crop_affine, roi_from_joints, warp_crop
 from hdr_live.io.sources import read_image
 from hdr_live.models.ssd_anchors import letterbox
-from hdr_live.models.vendored import (HAND_LANDMARK, PALM_DETECTION, VENDOR_DIR,
-                                      VendoredModel)
+from hdr_live.models.vendored import (HAND_LANDMARK, PALM_DETECTION, POSE_DETECTION,
+                                      POSE_LANDMARK, VENDOR_DIR, VendoredModel)
 from hdr_live.weights import WeightsError, sha256_of
 
 litert = pytest.importorskip("ai_edge_litert.interpreter",
                              reason="LiteRT (the TFLite originals' runtime) is not installed")
 mediapipe = pytest.importorskip("mediapipe", reason="mediapipe (the originals) is not installed")
 MODULES = Path(os.path.dirname(mediapipe.__file__)) / "modules"
-FOLDER = {PALM_DETECTION: "palm_detection", HAND_LANDMARK: "hand_landmark"}
+FOLDER = {PALM_DETECTION: "palm_detection", HAND_LANDMARK: "hand_landmark",
+          POSE_DETECTION: "pose_detection", POSE_LANDMARK: "pose_landmark"}
+ALL = tuple(FOLDER)
 
 
 def _both(name: str):
@@ -87,9 +89,36 @@ def test_the_palm_detector_agrees_on_real_images():
         assert np.abs(prob(a[scores]) - prob(b[scores])).max() < 0.01
 
 
+def test_the_body_networks_agree_on_real_images():
+    """BlazePose's person detector on the letterboxed real images and its landmark network on
+    them resized to its input: the outputs the pipeline reads (boxes and scores; landmarks,
+    presence, heatmaps, world landmarks) agree; the segmentation output is not read."""
+    images = [read_image(p) for p in sorted(need_real(REAL).glob("*.jpg"))]
+    detector, detector_onnx = _both(POSE_DETECTION)
+    landmarks, landmarks_onnx = _both(POSE_LANDMARK)
+    prob = lambda v: 1.0 / (1.0 + np.exp(-np.clip(v, -100, 100)))  # noqa: E731
+    for image in images:
+        x = (letterbox(image, 224)[0].astype(np.float32) / 127.5 - 1.0)[None]
+        a, b = detector(x), detector_onnx(x)
+        boxes = next(k for k, v in a.items() if v.shape[-1] == 12)
+        scores = next(k for k, v in a.items() if v.shape[-1] == 1)
+        assert np.abs(a[boxes] - b[boxes]).max() < 0.5  # pixels of the 224 input
+        assert np.abs(prob(a[scores]) - prob(b[scores])).max() < 0.01
+        x = (letterbox(image, 256)[0].astype(np.float32) / 255.0)[None]
+        a, b = landmarks(x), landmarks_onnx(x)
+        by_shape = {v.shape: k for k, v in a.items()}
+        lm = by_shape[(1, 195)]
+        assert np.abs(a[lm] - b[lm]).reshape(39, 5)[:, :2].max() < 0.5  # pixels of 256
+        assert abs(float(a[by_shape[(1, 1)]]) - float(b[by_shape[(1, 1)]])) < 0.01
+        heat = by_shape[(1, 64, 64, 39)]
+        np.testing.assert_allclose(a[heat], b[heat], atol=0.01)
+        world = by_shape[(1, 117)]
+        np.testing.assert_allclose(a[world], b[world], atol=1e-3)
+
+
 def test_the_vendored_files_carry_their_provenance_and_licence():
     assert "Apache License" in (VENDOR_DIR / "LICENSE").read_text()
-    for name in (PALM_DETECTION, HAND_LANDMARK):
+    for name in ALL:
         meta = json.loads((VENDOR_DIR / f"{name}.json").read_text())
         assert meta["source"]["package"] == "mediapipe" and meta["source"]["version"] == "0.10.21"
         assert meta["source"]["sha256"] == sha256_of(MODULES / FOLDER[name] / f"{name}.tflite")
@@ -121,7 +150,7 @@ def test_the_conversion_is_reproducible(tmp_path):
     onnx = pytest.importorskip("onnx")
     from onnx import numpy_helper
 
-    for name in (PALM_DETECTION, HAND_LANDMARK):
+    for name in ALL:
         again, vendored = (onnx.load(str(d / f"{name}.onnx")) for d in (tmp_path, VENDOR_DIR))
         assert [(n.op_type, list(n.input), list(n.output)) for n in again.graph.node] == \
             [(n.op_type, list(n.input), list(n.output)) for n in vendored.graph.node]

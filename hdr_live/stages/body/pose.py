@@ -1,6 +1,6 @@
-"""Body pose from MediaPipe's BlazePose models, run directly with TFLite.
+"""Body pose from MediaPipe's BlazePose models, run directly (ONNX Runtime).
 
-Models (mediapipe 0.10.21 wheel, Apache-2.0): ``modules/pose_detection/pose_detection.tflite``
+Models (mediapipe 0.10.21 wheel, Apache-2.0; vendored in ONNX, :mod:`hdr_live.models.vendored`): ``modules/pose_detection/pose_detection.tflite``
 (224×224 RGB in [-1, 1], letterboxed; 2254 SSD anchors, strides 8, 16, 32, 32, 32; 12 regressors
 per anchor: box x, y, w, h and 4 keypoints, in input pixels relative to the anchor; keypoint 0
 is the hips' centre, keypoint 1 fixes the body circle's radius and the body's up direction) and
@@ -22,16 +22,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 
+from hdr_live.models.vendored import POSE_DETECTION, POSE_LANDMARK, VendoredModel
 from hdr_live.geometry import Roi, apply_affine, box_iou, crop_affine, warp_crop
 from hdr_live.joints import Side
 from hdr_live.models.ssd_anchors import anchor_centres, letterbox
 from hdr_live.types import Frame
-from hdr_live.weights import WeightsError
 
 DETECTOR_INPUT_PX = 224
 LANDMARK_INPUT_PX = 256
@@ -139,21 +137,9 @@ def _alignment_roi(start_px: np.ndarray, end_px: np.ndarray) -> Roi:
                2.0 * float(np.linalg.norm(v)) * _ROI_SCALE, math.atan2(v[0], -v[1]))
 
 
-def _model_path(relative: str) -> Path:
-    import mediapipe
-
-    path = Path(os.path.dirname(mediapipe.__file__)) / "modules" / relative
-    if not path.is_file():
-        raise WeightsError(f"pose model not found at {path}")
-    return path
-
-
-def _interpreter(path: Path):
-    from ai_edge_litert.interpreter import Interpreter
-
-    interp = Interpreter(model_path=str(path), num_threads=1)
-    interp.allocate_tensors()
-    return interp
+def _vendored(name: str):
+    """A vendored BlazePose network (:mod:`hdr_live.models.vendored`, ONNX Runtime)."""
+    return VendoredModel(name)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -179,13 +165,12 @@ class PoseDetector:
     """BlazePose's person detector on the whole frame (see the module docstring).
 
     Raises (constructor):
-        hdr_live.weights.WeightsError: the model file is missing.
+        hdr_live.weights.WeightsError: the vendored model file is missing or damaged.
     """
 
     def __init__(self, min_score: float = 0.5, max_people: int = 4) -> None:
-        self._interp = _interpreter(_model_path("pose_detection/pose_detection.tflite"))
-        self._input = self._interp.get_input_details()[0]["index"]
-        outs = {tuple(d["shape"])[-1]: d["index"] for d in self._interp.get_output_details()}
+        self._model = _vendored(POSE_DETECTION)
+        outs = {shape[-1]: name for name, shape in self._model.output_shapes.items()}
         self._out_boxes, self._out_scores = outs[12], outs[1]
         self._anchors = anchor_centres(DETECTOR_INPUT_PX, ((8, 2), (16, 2), (32, 6)))
         self.min_score, self.max_people = min_score, max_people
@@ -194,10 +179,9 @@ class PoseDetector:
         """People in ``frame``, the largest first, at most ``max_people``, overlapping boxes
         (IoU > 0.3) suppressed."""
         x, side, ox, oy = letterbox(frame.rgb, DETECTOR_INPUT_PX)
-        self._interp.set_tensor(self._input, (x.astype(np.float32) / 127.5 - 1.0)[None])
-        self._interp.invoke()
-        reg = self._interp.get_tensor(self._out_boxes)[0].astype(np.float64)
-        scores = _sigmoid(self._interp.get_tensor(self._out_scores)[0, :, 0].astype(np.float64))
+        out = self._model.run((x.astype(np.float32) / 127.5 - 1.0)[None])
+        reg = out[self._out_boxes][0].astype(np.float64)
+        scores = _sigmoid(out[self._out_scores][0, :, 0].astype(np.float64))
         kept: list[tuple[float, np.ndarray, Roi]] = []
         for i in np.argsort(-scores):
             if scores[i] < self.min_score:
@@ -250,13 +234,12 @@ class PoseLandmarker:
     """BlazePose's landmark network on a body region (see the module docstring).
 
     Raises (constructor):
-        hdr_live.weights.WeightsError: the model file is missing.
+        hdr_live.weights.WeightsError: the vendored model file is missing or damaged.
     """
 
     def __init__(self, input_mirrored: bool = False) -> None:
-        self._interp = _interpreter(_model_path("pose_landmark/pose_landmark_full.tflite"))
-        self._input = self._interp.get_input_details()[0]["index"]
-        outs = {tuple(d["shape"]): d["index"] for d in self._interp.get_output_details()}
+        self._model = _vendored(POSE_LANDMARK)
+        outs = {shape: name for name, shape in self._model.output_shapes.items()}
         self._out_landmarks, self._out_presence = outs[(1, 195)], outs[(1, 1)]
         self._out_heatmap = outs[(1, 64, 64, 39)]
         self.input_mirrored = input_mirrored
@@ -265,14 +248,12 @@ class PoseLandmarker:
         """The body pose in ``roi`` of ``frame`` (frame pixels)."""
         to_frame = crop_affine(roi, LANDMARK_INPUT_PX)
         patch = warp_crop(frame.rgb, to_frame, LANDMARK_INPUT_PX)
-        self._interp.set_tensor(self._input, (patch.astype(np.float32) / 255.0)[None])
-        self._interp.invoke()
-        raw = self._interp.get_tensor(self._out_landmarks).reshape(39, 5).astype(np.float64)
-        heatmap = self._interp.get_tensor(self._out_heatmap)[0]
+        out = self._model.run((patch.astype(np.float32) / 255.0)[None])
+        raw = out[self._out_landmarks].reshape(39, 5).astype(np.float64)
+        heatmap = out[self._out_heatmap][0]
         xy = refine_from_heatmap(raw[:, :2] / LANDMARK_INPUT_PX, heatmap) * LANDMARK_INPUT_PX
         points = apply_affine(to_frame, xy)
-        presence = float(np.clip(self._interp.get_tensor(self._out_presence).reshape(-1)[0],
-                                 0.0, 1.0))
+        presence = float(np.clip(out[self._out_presence].reshape(-1)[0], 0.0, 1.0))
         pose = BodyPose(points[:NUM_BODY_LANDMARKS], _sigmoid(raw[:NUM_BODY_LANDMARKS, 3]),
                         presence, _alignment_roi(points[33], points[34]))
         return pose.mirrored() if self.input_mirrored else pose

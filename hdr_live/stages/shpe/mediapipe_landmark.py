@@ -70,8 +70,10 @@ def _vendored_net(threads: int):
 
 def _litert_net(path: Path, threads: int):
     """A TFLite hand-landmark file through LiteRT, as :func:`_vendored_net`."""
-    from ai_edge_litert.interpreter import Interpreter
-
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError as exc:
+        raise WeightsError(f"running {path} needs LiteRT: pip install 'hdr-live[litert]'") from exc
     if not path.is_file():
         raise WeightsError(f"SHPE model file not found: {path}")
     try:
