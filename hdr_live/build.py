@@ -162,7 +162,7 @@ def build_hasm(config: PipelineConfig) -> Hasm:
     options = detector_options(config)
     if budget is not None:
         options = dataclasses.replace(options, static_image_mode=True)
-    detector = (PalmHands(options, landmarks=reacquirer.landmarks) if hasm.own_detector
+    detector = (PalmHands(options, palms=reacquirer) if hasm.own_detector
                 else MediaPipeHands(options))
     body = None if t.body is None else BodyHands(
         BodyTracker(config.input_kind.tracks, t.body, input_mirrored=config.mirrored),

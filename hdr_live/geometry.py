@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from hdr_live.joints import ROI_JOINTS, Joint
+from hdr_live.joints import ROI_JOINTS, Joint, hand_scale_px
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,6 +172,25 @@ def warp_crop(
         borderValue=border_value,
     )
     return out.astype(bool) if is_bool else out
+
+
+def joints_box(joints_px: np.ndarray, height: int, width: int,
+               margin_hand_scales: float = 0.5) -> Box:
+    """A hand's joints' box grown by ``margin_hand_scales`` hand sizes (wrist to middle MCP) on
+    every side, in whole pixels and clipped to a (height, width) frame.
+
+    Args:
+        joints_px: (21, 2) float64 frame pixels.
+        height, width: the frame's size in pixels.
+        margin_hand_scales: the margin in hand sizes (≥ 0).
+
+    Returns:
+        The box in frame pixels (inclusive bounds).
+    """
+    margin = margin_hand_scales * max(hand_scale_px(joints_px), 1.0)
+    x0, y0 = np.clip(np.floor(joints_px.min(axis=0) - margin), 0, (width - 1, height - 1))
+    x1, y1 = np.clip(np.ceil(joints_px.max(axis=0) + margin), 0, (width - 1, height - 1))
+    return Box(float(x0), float(y0), float(x1), float(y1))
 
 
 def roi_from_joints(joints_px: np.ndarray, scale: float = 2.0, shift_y: float = -0.1) -> Roi:

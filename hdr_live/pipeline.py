@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from hdr_live.config import ShpeConfig
-from hdr_live.geometry import Box
+from hdr_live.geometry import Box, joints_box
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.stages.hasm.interface import Hasm, HasmDetections, TwoPhaseHasm
 from hdr_live.stages.hasm.mediapipe_hands import MediaPipeHands
@@ -153,13 +153,7 @@ def posed_masks(masks: HandMasks, poses: Hands[HandPose]) -> HandMasks:
         pose = poses.get(side)
         if pose is None or not np.isfinite(pose.joints_px).all():
             return None
-        margin = MASK_MARGIN_HAND_SCALES * max(hand_scale_px(pose.joints_px), 1.0)
-        lo = np.maximum(np.floor(pose.joints_px.min(axis=0) - margin), 0)
-        hi = np.minimum(np.ceil(pose.joints_px.max(axis=0) + margin),
-                        (masks.width - 1, masks.height - 1))
-        if np.any(hi < lo):
-            return None
-        return Box(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+        return joints_box(pose.joints_px, masks.height, masks.width, MASK_MARGIN_HAND_SCALES)
 
     return masks.kept_within((box(Side.RIGHT), box(Side.LEFT)))
 

@@ -137,11 +137,6 @@ def _alignment_roi(start_px: np.ndarray, end_px: np.ndarray) -> Roi:
                2.0 * float(np.linalg.norm(v)) * _ROI_SCALE, math.atan2(v[0], -v[1]))
 
 
-def _vendored(name: str):
-    """A vendored BlazePose network (:mod:`hdr_live.models.vendored`, ONNX Runtime)."""
-    return VendoredModel(name)
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
 
@@ -169,7 +164,7 @@ class PoseDetector:
     """
 
     def __init__(self, min_score: float = 0.5, max_people: int = 4) -> None:
-        self._model = _vendored(POSE_DETECTION)
+        self._model = VendoredModel(POSE_DETECTION)
         outs = {shape[-1]: name for name, shape in self._model.output_shapes.items()}
         self._out_boxes, self._out_scores = outs[12], outs[1]
         self._anchors = anchor_centres(DETECTOR_INPUT_PX, ((8, 2), (16, 2), (32, 6)))
@@ -238,7 +233,7 @@ class PoseLandmarker:
     """
 
     def __init__(self, input_mirrored: bool = False) -> None:
-        self._model = _vendored(POSE_LANDMARK)
+        self._model = VendoredModel(POSE_LANDMARK)
         outs = {shape: name for name, shape in self._model.output_shapes.items()}
         self._out_landmarks, self._out_presence = outs[(1, 195)], outs[(1, 1)]
         self._out_heatmap = outs[(1, 64, 64, 39)]

@@ -39,7 +39,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hdr_live.geometry import Box, Roi, crop_affine, invert_affine, warp_crop
+from hdr_live.geometry import Roi, crop_affine, invert_affine, joints_box, warp_crop
 from hdr_live.joints import Side, hand_scale_px
 from hdr_live.models.prior import SIDE_ORDER, render_prior
 from hdr_live.stages.hasm.budget import DetectBudget
@@ -121,15 +121,6 @@ def region_probs(net: MaskNet, spec, frame: Frame,
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32), to_frame
 
 
-def near_prior_box(joints_px: np.ndarray, height: int, width: int) -> Box:
-    """The joints' box grown by half a hand size (wrist→middle MCP) on every side, clipped to
-    a (height, width) frame; frame pixels."""
-    scale = max(hand_scale_px(joints_px), 1.0)
-    x0, y0 = np.clip(np.floor(joints_px.min(axis=0) - 0.5 * scale), 0, (width - 1, height - 1))
-    x1, y1 = np.clip(np.ceil(joints_px.max(axis=0) + 0.5 * scale), 0, (width - 1, height - 1))
-    return Box(float(x0), float(y0), float(x1), float(y1))
-
-
 def amodal_area_near_prior(masks: HandMasks, side: Side, joints_px: np.ndarray) -> float:
     """A hand's amodal area near its prior, in squared hand sizes.
 
@@ -139,11 +130,11 @@ def amodal_area_near_prior(masks: HandMasks, side: Side, joints_px: np.ndarray) 
         joints_px: (21, 2) prior joints in frame pixels.
 
     Returns:
-        The amodal area (frame pixels²) inside :func:`near_prior_box`, divided by the hand size
+        The amodal area (frame pixels²) inside :func:`~hdr_live.geometry.joints_box`, divided by the hand size
         (wrist→middle MCP, pixels) squared.
     """
     scale = max(hand_scale_px(joints_px), 1.0)
-    box = near_prior_box(joints_px, masks.height, masks.width)
+    box = joints_box(joints_px, masks.height, masks.width)
     return masks.amodal_area_px(side, box) / scale**2
 
 

@@ -101,7 +101,7 @@ class MediaPipeHands:
             dets.append(
                 _to_detection(lms, world, cls.label, float(cls.score), frame, self.options)
             )
-        return _distinct_sides(dets)
+        return distinct_sides(dets)
 
     def close(self) -> None:
         """Release the MediaPipe graph."""
@@ -138,7 +138,9 @@ def _to_detection(lms, world, label: str, score: float, frame: Frame, options) -
     return HandDetection(side, px, wm - wm[0], score)
 
 
-def _distinct_sides(dets: list[HandDetection]) -> list[HandDetection]:
+def distinct_sides(dets: list[HandDetection]) -> list[HandDetection]:
+    """At most two detections with distinct sides: when both are labelled one side, the less
+    confident one takes the other side (with ``side_score`` 0)."""
     if len(dets) == 2 and dets[0].side is dets[1].side:
         keep, flip = sorted(dets, key=lambda d: -d.side_score)
         dets = [keep, dataclasses.replace(flip, side=flip.side.other, side_score=0.0)]

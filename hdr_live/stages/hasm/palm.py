@@ -80,6 +80,17 @@ def _box_overlap(a: np.ndarray, b: np.ndarray) -> float:
     return inter / area if area > 0 else 0.0
 
 
+def detection_of(est, input_mirrored: bool) -> HandDetection:
+    """A landmark estimate in frame pixels (a :class:`~hdr_live.stages.shpe.interface.CropPose`
+    run on a frame region) as a detection of the person's hand its handedness says: looking
+    right is the person's right hand in an un-mirrored frame; ``side_score`` is the network's
+    confidence in that side."""
+    looks_right = est.right_score >= 0.5
+    side = Side.RIGHT if looks_right != input_mirrored else Side.LEFT
+    confidence = est.right_score if looks_right else 1.0 - est.right_score
+    return HandDetection(side, est.joints_crop_px, est.joints_world_m, float(confidence))
+
+
 def _is_duplicate(a: np.ndarray, side_a: Side, b: np.ndarray, side_b: Side) -> bool:
     if side_a is side_b and _box_overlap(a, b) > 0.4:
         return True
@@ -102,10 +113,13 @@ class PalmReacquirer:
         self._anchors = _anchors()
         self.landmarks, self.options = landmarks, options
 
-    def palm_candidates(self, frame: Frame, raw: bool = False) -> list[PalmCandidate]:
-        """The ``top_k`` palm candidates above ``min_palm_score``, best first, de-duplicated
-        (a candidate whose region centre lies within 0.3 of a better one's side is dropped;
-        ``raw``: kept, for the caller to merge)."""
+    def palm_candidates(self, frame: Frame, raw: bool = False, min_score: float | None = None,
+                        top_k: int | None = None) -> list[PalmCandidate]:
+        """The ``top_k`` palm candidates above ``min_palm_score`` (the options', unless given),
+        best first, de-duplicated (a candidate whose region centre lies within 0.3 of a better
+        one's side is dropped; ``raw``: kept, for the caller to merge)."""
+        min_score = self.options.min_palm_score if min_score is None else min_score
+        top_k = self.options.top_k if top_k is None else top_k
         x, side, ox, oy = letterbox(frame.rgb, PALM_INPUT_PX)
         out = self._model.run((x.astype(np.float32) / 255.0)[None])
         reg = out[self._out_boxes][0].astype(np.float64)
@@ -113,7 +127,7 @@ class PalmReacquirer:
         scores = 1.0 / (1.0 + np.exp(-logits))
         out: list[PalmCandidate] = []
         for i in np.argsort(-scores):
-            if scores[i] < self.options.min_palm_score or len(out) >= self.options.top_k:
+            if scores[i] < min_score or len(out) >= top_k:
                 break
             cand = self._decode(reg[i], self._anchors[i], side, ox, oy, float(scores[i]))
             if raw or all(math.dist(cand.roi.center_xy, c.roi.center_xy) > 0.3 * c.roi.size_px
@@ -160,13 +174,10 @@ class PalmReacquirer:
             for est in self._estimates(frame, cand):
                 if len(taken) >= 2:
                     return found
-                looks_right = est.right_score >= 0.5
-                side = Side.RIGHT if looks_right != self.options.input_mirrored else Side.LEFT
-                joints = est.joints_crop_px
-                if any(_is_duplicate(joints, side, k, s) for s, k in taken):
+                det = detection_of(est, self.options.input_mirrored)
+                if any(_is_duplicate(det.joints_px, det.side, k, s) for s, k in taken):
                     continue
-                confidence = est.right_score if looks_right else 1.0 - est.right_score
-                found.append(HandDetection(side, joints, est.joints_world_m, float(confidence)))
-                taken.append((side, joints))
+                found.append(det)
+                taken.append((det.side, det.joints_px))
                 break
         return found

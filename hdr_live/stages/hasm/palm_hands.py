@@ -24,9 +24,9 @@ import math
 import numpy as np
 
 from hdr_live.geometry import Roi
-from hdr_live.joints import Side
-from hdr_live.stages.hasm.mediapipe_hands import HandDetection, MediaPipeHandsOptions
-from hdr_live.stages.hasm.palm import PalmCandidate, PalmReacquirer, ReacquireOptions
+from hdr_live.stages.hasm.mediapipe_hands import (HandDetection, MediaPipeHandsOptions,
+                                                  distinct_sides)
+from hdr_live.stages.hasm.palm import PalmCandidate, PalmReacquirer, detection_of
 from hdr_live.stages.shpe.mediapipe_landmark import MediaPipeLandmarkShpe
 from hdr_live.types import Frame
 
@@ -82,13 +82,15 @@ class PalmHands:
 
     def __init__(self, options: MediaPipeHandsOptions = MediaPipeHandsOptions(),
                  own: PalmHandsOptions = PalmHandsOptions(),
-                 landmarks: MediaPipeLandmarkShpe | None = None) -> None:
+                 palms: PalmReacquirer | None = None) -> None:
+        """Args:
+            options: MediaPipe Hands' thresholds and the view (mirrored or not).
+            own: see :class:`PalmHandsOptions`.
+            palms: the palm detector and landmark network to use (the pipeline's re-acquirer,
+                so the networks are loaded once); None = new ones.
+        """
         self.options, self.own = options, own
-        landmarks = landmarks or MediaPipeLandmarkShpe()
-        self._palms = PalmReacquirer(landmarks, ReacquireOptions(
-            top_k=own.candidates, min_palm_score=options.min_detection_confidence,
-            input_mirrored=options.input_mirrored))
-        self._landmarks = landmarks
+        self._palms = palms or PalmReacquirer(MediaPipeLandmarkShpe())
 
     def detect(self, frame: Frame) -> list[HandDetection]:
         """Hands in ``frame``, at most one per side (sides are the person's own hands; when
@@ -101,22 +103,17 @@ class PalmHands:
         Returns:
             0, 1 or 2 detections.
         """
-        palms = merge_palms(self._palms.palm_candidates(frame, raw=True), self.own.merge_dist)
+        candidates = self._palms.palm_candidates(
+            frame, raw=True, min_score=self.options.min_detection_confidence,
+            top_k=self.own.candidates)
         dets: list[HandDetection] = []
-        for palm in palms:
+        for palm in merge_palms(candidates, self.own.merge_dist):
             if len(dets) == 2:
                 break
-            est = self._landmarks.run_roi(frame.rgb, palm.roi)
-            if est.presence < self.options.min_tracking_confidence:
-                continue
-            looks_right = est.right_score >= 0.5
-            side = Side.RIGHT if looks_right != self.options.input_mirrored else Side.LEFT
-            score = est.right_score if looks_right else 1.0 - est.right_score
-            dets.append(HandDetection(side, est.joints_crop_px, est.joints_world_m, float(score)))
-        if len(dets) == 2 and dets[0].side is dets[1].side:
-            keep, flip = sorted(dets, key=lambda d: -d.side_score)
-            dets = [keep, dataclasses.replace(flip, side=flip.side.other, side_score=0.0)]
-        return dets
+            est = self._palms.landmarks.run_roi(frame.rgb, palm.roi)
+            if est.presence >= self.options.min_tracking_confidence:
+                dets.append(detection_of(est, self.options.input_mirrored))
+        return distinct_sides(dets)
 
     def reset(self) -> None:
         """Nothing to forget: every frame is detected afresh (static-image mode)."""
